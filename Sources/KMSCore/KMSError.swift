@@ -1,0 +1,84 @@
+/// The one error type that reaches the wire. Every failure a client can see is a `KMSError`;
+/// the server maps it to `{"__type": code.rawValue, "message": message}` in one place.
+public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The AWS exception name. The raw value is the exact `__type` AWS sends.
+    public enum Code: String, Sendable, CaseIterable {
+        case accessDenied = "AccessDeniedException"
+        case alreadyExists = "AlreadyExistsException"
+        case conflict = "ConflictException"
+        case customKeyStoreNotFound = "CustomKeyStoreNotFoundException"
+        case dependencyTimeout = "DependencyTimeoutException"
+        case disabled = "DisabledException"
+        case dryRunOperation = "DryRunOperationException"
+        case expiredImportToken = "ExpiredImportTokenException"
+        case incompleteSignature = "IncompleteSignatureException"
+        case incorrectKey = "IncorrectKeyException"
+        case incorrectKeyMaterial = "IncorrectKeyMaterialException"
+        case invalidAliasName = "InvalidAliasNameException"
+        case invalidArn = "InvalidArnException"
+        case invalidCiphertext = "InvalidCiphertextException"
+        case invalidGrantToken = "InvalidGrantTokenException"
+        case invalidImportToken = "InvalidImportTokenException"
+        case invalidKeyUsage = "InvalidKeyUsageException"
+        case invalidMarker = "InvalidMarkerException"
+        case invalidSignature = "InvalidSignatureException"
+        case keyUnavailable = "KeyUnavailableException"
+        case kmsInternal = "KMSInternalException"
+        case kmsInvalidMac = "KMSInvalidMacException"
+        case kmsInvalidSignature = "KMSInvalidSignatureException"
+        case kmsInvalidState = "KMSInvalidStateException"
+        case limitExceeded = "LimitExceededException"
+        case malformedPolicyDocument = "MalformedPolicyDocumentException"
+        case missingAuthenticationToken = "MissingAuthenticationTokenException"
+        case notFound = "NotFoundException"
+        case serialization = "SerializationException"
+        case tag = "TagException"
+        case throttling = "ThrottlingException"
+        case unknownOperation = "UnknownOperationException"
+        case unrecognizedClient = "UnrecognizedClientException"
+        case unsupportedOperation = "UnsupportedOperationException"
+        case validation = "ValidationException"
+    }
+
+    public var code: Code
+    /// AWS-like text for the wire. Never contains SQL, paths, key bytes or secrets.
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// The `__type` sent on the wire.
+    public var wireType: String { code.rawValue }
+
+    /// True for the faults AWS marks as server faults (retryable, 5xx).
+    public var isServerFault: Bool {
+        switch code {
+        case .kmsInternal, .keyUnavailable, .dependencyTimeout: return true
+        default: return false
+        }
+    }
+
+    /// The HTTP status AWS uses for this error (see docs/deviations.md: 400 for every client fault).
+    public var httpStatus: Int {
+        switch code {
+        case .kmsInternal, .keyUnavailable: return 500
+        case .dependencyTimeout: return 503
+        default: return 400
+        }
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    // MARK: Factories for the common cases
+
+    public static func notFound(_ message: String) -> KMSError { KMSError(.notFound, message) }
+    public static func validation(_ message: String) -> KMSError { KMSError(.validation, message) }
+    public static func invalidState(_ message: String) -> KMSError { KMSError(.kmsInvalidState, message) }
+    public static func unsupported(_ message: String) -> KMSError { KMSError(.unsupportedOperation, message) }
+    /// An internal failure. The detail goes to the log only, never to the wire.
+    public static var internalFailure: KMSError {
+        KMSError(.kmsInternal, "The request processing has failed because of an unknown error, exception or failure.")
+    }
+}

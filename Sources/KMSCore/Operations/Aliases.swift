@@ -1,0 +1,120 @@
+import Foundation
+
+public struct CreateAliasRequest: Decodable, Sendable {
+    var aliasName: String
+    var targetKeyID: String
+    enum CodingKeys: String, CodingKey { case aliasName = "AliasName", targetKeyID = "TargetKeyId" }
+}
+
+public struct DeleteAliasRequest: Decodable, Sendable {
+    var aliasName: String
+    enum CodingKeys: String, CodingKey { case aliasName = "AliasName" }
+}
+
+public struct ListAliasesRequest: Decodable, Sendable {
+    var keyID: String?
+    var limit: Int?
+    var marker: String?
+    enum CodingKeys: String, CodingKey { case keyID = "KeyId", limit = "Limit", marker = "Marker" }
+}
+
+public struct ListAliasesResponse: Encodable, Sendable {
+    struct Entry: Encodable, Sendable {
+        var aliasName: String
+        var aliasARN: String
+        var targetKeyID: String
+        var creationDate: Date
+        var lastUpdatedDate: Date
+        enum CodingKeys: String, CodingKey {
+            case aliasName = "AliasName", aliasARN = "AliasArn", targetKeyID = "TargetKeyId"
+            case creationDate = "CreationDate", lastUpdatedDate = "LastUpdatedDate"
+        }
+    }
+
+    var aliases: [Entry]
+    var nextMarker: String?
+    var truncated: Bool
+    enum CodingKeys: String, CodingKey { case aliases = "Aliases", nextMarker = "NextMarker", truncated = "Truncated" }
+}
+
+extension KMSService {
+    static let maximumAliasesPerKey = 50
+
+    /// Parses a customer alias name: the `alias/` prefix is required and `alias/aws/` is reserved.
+    static func customerAliasName(_ text: String) throws(KMSError) -> AliasName {
+        let name = try AliasName(validating: text)
+        if name.isReserved {
+            throw KMSError(.invalidAliasName, "Alias names that begin with alias/aws/ are reserved for AWS managed keys.")
+        }
+        return name
+    }
+
+    /// [CreateAlias](https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html)
+    public func createAlias(_ request: CreateAliasRequest, caller: Caller) async throws(KMSError) -> EmptyResponse {
+        let name = try Self.customerAliasName(request.aliasName)
+        let key = try await resolveKey(request.targetKeyID, caller: caller, allowAlias: false)
+        try KeyStateRules.check(.createAlias, key)
+        if try await store.aliasCount(for: key.id, in: key.scope) >= Self.maximumAliasesPerKey {
+            throw KMSError(.limitExceeded, "The number of aliases for \(key.arn) exceeds the limit of \(Self.maximumAliasesPerKey).")
+        }
+        let now = clock.now()
+        try await store.insertAlias(AliasRecord(name: name, scope: caller.scope, targetKeyID: key.id, creationDate: now, lastUpdatedDate: now))
+        return EmptyResponse()
+    }
+
+    /// [UpdateAlias](https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateAlias.html): the new key must be
+    /// of the same type and key usage as the current one.
+    public func updateAlias(_ request: CreateAliasRequest, caller: Caller) async throws(KMSError) -> EmptyResponse {
+        let name = try Self.customerAliasName(request.aliasName)
+        guard let alias = try await store.alias(name, in: caller.scope) else {
+            throw KMSError.notFound("Alias \(caller.scope.aliasARN(name)) is not found.")
+        }
+        let target = try await resolveKey(request.targetKeyID, caller: caller, allowAlias: false)
+        try KeyStateRules.check(.updateAlias, target)
+        if let current = try await store.key(alias.targetKeyID, in: caller.scope),
+            KeySpecRules.family(current.keySpec) != KeySpecRules.family(target.keySpec) || current.keyUsage != target.keyUsage
+        {
+            throw KMSError.validation(
+                "\(target.arn) is not compatible with the key currently associated with \(caller.scope.aliasARN(name)): the key type and key usage must be the same."
+            )
+        }
+        try await store.retargetAlias(name, in: caller.scope, to: target.id, at: clock.now())
+        return EmptyResponse()
+    }
+
+    /// [DeleteAlias](https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteAlias.html)
+    public func deleteAlias(_ request: DeleteAliasRequest, caller: Caller) async throws(KMSError) -> EmptyResponse {
+        let name = try AliasName(validating: request.aliasName)
+        guard try await store.deleteAlias(name, in: caller.scope) else {
+            throw KMSError.notFound("Alias \(caller.scope.aliasARN(name)) is not found.")
+        }
+        return EmptyResponse()
+    }
+
+    /// [ListAliases](https://docs.aws.amazon.com/kms/latest/APIReference/API_ListAliases.html), in name order.
+    public func listAliases(_ request: ListAliasesRequest, caller: Caller) async throws(KMSError) -> ListAliasesResponse {
+        let limit = Pagination.limit(request.limit, default: 50, max: 100)
+        var keyID: KeyID?
+        if let text = request.keyID {
+            keyID = try await resolveKey(text, caller: caller, allowAlias: false).id
+        }
+        var after: AliasName?
+        if let marker = request.marker {
+            guard let name = AliasName(marker) else { throw KMSError(.invalidMarker, "Invalid marker '\(marker)'") }
+            after = name
+        }
+        let page = try await store.aliases(in: caller.scope, targetKeyID: keyID, after: after, limit: limit + 1)
+        let visible = page.prefix(limit)
+        let truncated = page.count > limit
+        return ListAliasesResponse(
+            aliases: visible.map {
+                .init(
+                    aliasName: $0.name.rawValue, aliasARN: caller.scope.aliasARN($0.name), targetKeyID: $0.targetKeyID.rawValue,
+                    creationDate: $0.creationDate, lastUpdatedDate: $0.lastUpdatedDate
+                )
+            },
+            nextMarker: truncated ? visible.last?.name.rawValue : nil,
+            truncated: truncated
+        )
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// The KMS operations, independent of HTTP. Holds the injected store, root-key sealer, clock and randomness.
+public struct KMSService: Sendable {
+    public let store: any KeyStore
+    public let sealer: MaterialSealer
+    public let clock: any KMSClock
+    public let random: any RandomSource
+
+    public init(store: any KeyStore, sealer: MaterialSealer, clock: any KMSClock, random: any RandomSource) {
+        self.store = store
+        self.sealer = sealer
+        self.clock = clock
+        self.random = random
+    }
+
+    /// Resolves the text of a `KeyId` member to a live key of the caller's scope.
+    /// - Parameters:
+    ///   - allowAlias: whether the operation accepts alias names and alias ARNs (spec §9.4).
+    /// - Throws: `NotFoundException` with AWS's messages for malformed, foreign, unknown or deleted keys.
+    func resolveKey(_ text: String, caller: Caller, allowAlias: Bool) async throws(KMSError) -> KeyRecord {
+        let identifier = try KeyIdentifier(parsing: text)
+        let scope = caller.scope
+        let keyID: KeyID
+        switch identifier {
+        case .keyID(let id):
+            keyID = id
+        case .keyARN(let arn):
+            try checkScope(arn.scope, caller: caller, text: text)
+            keyID = arn.keyID
+        case .aliasName(let name):
+            guard allowAlias else { throw KMSError.notFound("Invalid keyId '\(text)'") }
+            keyID = try await aliasTarget(name, scope: scope)
+        case .aliasARN(let aliasScope, let name):
+            guard allowAlias else { throw KMSError.notFound("Invalid keyId '\(text)'") }
+            try checkScope(aliasScope, caller: caller, text: text)
+            keyID = try await aliasTarget(name, scope: scope)
+        }
+        return try await liveKey(keyID, scope: scope)
+    }
+
+    /// The key if it exists and its deletion date has not passed. A key past its deletion date is purged.
+    func liveKey(_ id: KeyID, scope: Scope) async throws(KMSError) -> KeyRecord {
+        guard let record = try await store.key(id, in: scope) else {
+            throw KMSError.notFound("Key '\(scope.keyARN(id))' does not exist")
+        }
+        if let deletionDate = record.deletionDate, deletionDate <= clock.now() {
+            try await store.deleteKey(id, in: scope)
+            throw KMSError.notFound("Key '\(scope.keyARN(id))' does not exist")
+        }
+        return record
+    }
+
+    /// Applies a change to a key atomically, after the key-state check for `operation`.
+    func updateKey(
+        _ key: KeyRecord, for operation: OperationName, _ mutate: @escaping @Sendable (inout KeyRecord) throws(KMSError) -> Void
+    ) async throws(KMSError) -> KeyRecord {
+        try await store.updateKey(key.id, in: key.scope) { (record: inout KeyRecord) throws(KMSError) in
+            try KeyStateRules.check(operation, record)
+            try mutate(&record)
+        }
+    }
+
+    private func aliasTarget(_ name: AliasName, scope: Scope) async throws(KMSError) -> KeyID {
+        guard let alias = try await store.alias(name, in: scope) else {
+            throw KMSError.notFound("Alias \(scope.aliasARN(name)) is not found.")
+        }
+        return alias.targetKeyID
+    }
+
+    private func checkScope(_ scope: Scope, caller: Caller, text: String) throws(KMSError) {
+        if scope.region != caller.scope.region { throw KMSError.notFound("Invalid arn \(scope.region)") }
+        if scope.accountID != caller.scope.accountID || scope.partition != caller.scope.partition {
+            throw KMSError.notFound("Key '\(text)' does not exist")
+        }
+    }
+
+    /// Purges keys whose deletion window has passed. Called by the deletion sweeper service.
+    /// - Returns: how many keys were deleted.
+    public func purgeDueKeys(limit: Int = 500) async throws(KMSError) -> Int {
+        let due = try await store.keysDueForDeletion(at: clock.now(), limit: limit)
+        for (scope, id) in due {
+            try await store.deleteKey(id, in: scope)
+        }
+        return due.count
+    }
+}
+
+/// Decodes pagination markers and limits the same way for every List operation.
+enum Pagination {
+    static func limit(_ value: Int?, default defaultValue: Int, max: Int) -> Int {
+        Swift.min(value ?? defaultValue, max)
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// The `KeyMetadata` structure of the AWS API, built from a stored key.
+public struct KeyMetadata: Encodable, Sendable, Equatable {
+    public struct MultiRegionKey: Encodable, Sendable, Equatable {
+        var arn: String
+        var region: String
+        enum CodingKeys: String, CodingKey { case arn = "Arn", region = "Region" }
+    }
+
+    public struct MultiRegionConfiguration: Encodable, Sendable, Equatable {
+        var multiRegionKeyType: MultiRegionKeyType
+        var primaryKey: MultiRegionKey
+        var replicaKeys: [MultiRegionKey]
+        enum CodingKeys: String, CodingKey {
+            case multiRegionKeyType = "MultiRegionKeyType", primaryKey = "PrimaryKey", replicaKeys = "ReplicaKeys"
+        }
+    }
+
+    var awsAccountID: String
+    var keyID: String
+    var arn: String
+    var creationDate: Date
+    var enabled: Bool
+    var description: String
+    var keyUsage: KeyUsage
+    var keyState: KeyState
+    var deletionDate: Date?
+    var origin: Origin
+    var keyManager: KeyManager
+    var customerMasterKeySpec: String
+    var keySpec: KeySpec
+    var encryptionAlgorithms: [EncryptionAlgorithm]?
+    var signingAlgorithms: [SigningAlgorithm]?
+    var macAlgorithms: [MacAlgorithm]?
+    var keyAgreementAlgorithms: [KeyAgreementAlgorithm]?
+    var multiRegion: Bool
+    var multiRegionConfiguration: MultiRegionConfiguration?
+    var currentKeyMaterialID: String?
+
+    enum CodingKeys: String, CodingKey {
+        case awsAccountID = "AWSAccountId", keyID = "KeyId", arn = "Arn", creationDate = "CreationDate", enabled = "Enabled"
+        case description = "Description", keyUsage = "KeyUsage", keyState = "KeyState", deletionDate = "DeletionDate"
+        case origin = "Origin", keyManager = "KeyManager", customerMasterKeySpec = "CustomerMasterKeySpec", keySpec = "KeySpec"
+        case encryptionAlgorithms = "EncryptionAlgorithms", signingAlgorithms = "SigningAlgorithms"
+        case macAlgorithms = "MacAlgorithms", keyAgreementAlgorithms = "KeyAgreementAlgorithms"
+        case multiRegion = "MultiRegion", multiRegionConfiguration = "MultiRegionConfiguration"
+        case currentKeyMaterialID = "CurrentKeyMaterialId"
+    }
+
+    public init(_ key: KeyRecord) {
+        let state = key.state
+        self.awsAccountID = key.scope.accountID
+        self.keyID = key.id.rawValue
+        self.arn = key.arn
+        self.creationDate = key.creationDate
+        self.enabled = state == .enabled
+        self.description = key.description
+        self.keyUsage = key.keyUsage
+        self.keyState = state
+        self.deletionDate = key.deletionDate
+        self.origin = key.origin
+        self.keyManager = .customer
+        self.customerMasterKeySpec = key.keySpec.rawValue
+        self.keySpec = key.keySpec
+        self.encryptionAlgorithms = KeySpecRules.encryptionAlgorithms(key.keySpec, key.keyUsage)
+        self.signingAlgorithms = KeySpecRules.signingAlgorithms(key.keySpec, key.keyUsage)
+        self.macAlgorithms = KeySpecRules.macAlgorithms(key.keySpec, key.keyUsage)
+        self.keyAgreementAlgorithms = KeySpecRules.keyAgreementAlgorithms(key.keySpec, key.keyUsage)
+        self.multiRegion = key.multiRegion
+        if key.multiRegion {
+            self.multiRegionConfiguration = MultiRegionConfiguration(
+                multiRegionKeyType: .primary,
+                primaryKey: MultiRegionKey(arn: key.arn, region: key.scope.region),
+                replicaKeys: []
+            )
+        }
+        if key.keySpec == .symmetricDefault {
+            self.currentKeyMaterialID = key.currentMaterial?.id
+        }
+    }
+}
+
+/// The response of operations that return nothing: `{}`.
+public struct EmptyResponse: Encodable, Sendable {
+    public init() {}
+}
+
+/// A tag on the wire.
+struct WireTag: Codable, Sendable, Equatable {
+    var tagKey: String
+    var tagValue: String
+    enum CodingKeys: String, CodingKey { case tagKey = "TagKey", tagValue = "TagValue" }
+}

@@ -1,0 +1,68 @@
+/// The key-state table of spec §8: which operations a key in each state allows, and the AWS error otherwise.
+public enum KeyStateRules {
+    /// How an operation treats keys that are not Enabled.
+    enum Policy {
+        /// Works in every state (DescribeKey, policies, tags reads, DeleteAlias, ...).
+        case always
+        /// Management operation: refused only while PendingDeletion (S3).
+        case notPendingDeletion
+        /// EnableKey / DisableKey: refused while PendingDeletion (S3) or PendingImport (S5).
+        case adminStateChange
+        /// Cryptographic operation: needs Enabled (D1, S3, S5).
+        case cryptographic
+        /// CancelKeyDeletion: needs PendingDeletion (S4).
+        case pendingDeletionOnly
+    }
+
+    static func policy(for operation: OperationName) -> Policy {
+        switch operation {
+        case .describeKey, .getKeyPolicy, .listKeyPolicies, .listResourceTags, .putKeyPolicy, .deleteAlias,
+            .listAliases, .listGrants, .retireGrant, .revokeGrant, .getKeyLastUsage, .listKeyRotations:
+            return .always
+        case .createAlias, .tagResource, .untagResource, .updateKeyDescription, .updateAlias, .scheduleKeyDeletion:
+            return .notPendingDeletion
+        case .enableKey, .disableKey:
+            return .adminStateChange
+        case .cancelKeyDeletion:
+            return .pendingDeletionOnly
+        default:
+            return .cryptographic
+        }
+    }
+
+    /// Checks that `key` may take part in `operation`.
+    /// - Throws: `DisabledException` or `KMSInvalidStateException` with AWS's message templates.
+    public static func check(_ operation: OperationName, _ key: KeyRecord) throws(KMSError) {
+        let arn = key.arn
+        let state = key.state
+        switch policy(for: operation) {
+        case .always:
+            return
+        case .notPendingDeletion:
+            if state == .pendingDeletion { throw pendingDeletion(arn) }
+        case .adminStateChange:
+            if state == .pendingDeletion { throw pendingDeletion(arn) }
+            if state == .pendingImport { throw pendingImport(arn) }
+        case .cryptographic:
+            switch state {
+            case .enabled: return
+            case .disabled: throw KMSError(.disabled, "\(arn) is disabled.")
+            case .pendingDeletion: throw pendingDeletion(arn)
+            case .pendingImport: throw pendingImport(arn)
+            default: throw KMSError.invalidState("\(arn) is \(state.rawValue).")
+            }
+        case .pendingDeletionOnly:
+            if state != .pendingDeletion { throw KMSError.invalidState("\(arn) is not pending deletion.") }
+        }
+    }
+
+    static func pendingDeletion(_ arn: String) -> KMSError {
+        KMSError.invalidState("\(arn) is pending deletion.")
+    }
+
+    static func pendingImport(_ arn: String) -> KMSError {
+        KMSError.invalidState(
+            "\(arn) is pending import because no key material has ever been imported or one of the imported key materials is deleted or expired."
+        )
+    }
+}

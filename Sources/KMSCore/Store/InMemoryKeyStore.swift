@@ -1,0 +1,113 @@
+import Foundation
+
+/// A `KeyStore` in memory, for tests. Same contract as the durable stores.
+public actor InMemoryKeyStore: KeyStore {
+    private struct ScopedKey: Hashable {
+        var account: String
+        var region: String
+        var keyID: KeyID
+    }
+
+    private struct ScopedAlias: Hashable {
+        var account: String
+        var region: String
+        var name: AliasName
+    }
+
+    private var keyRecords: [ScopedKey: KeyRecord] = [:]
+    private var materials: [ScopedKey: [String: SealedMaterial]] = [:]
+    private var aliasRecords: [ScopedAlias: AliasRecord] = [:]
+    private var meta: [String: [UInt8]] = [:]
+
+    public init() {}
+
+    private func slot(_ id: KeyID, _ scope: Scope) -> ScopedKey {
+        ScopedKey(account: scope.accountID, region: scope.region, keyID: id)
+    }
+
+    public func insertKey(_ key: KeyRecord, materials sealed: [SealedMaterial]) throws(KMSError) {
+        let s = slot(key.id, key.scope)
+        guard keyRecords[s] == nil else { throw KMSError(.alreadyExists, "Key \(key.arn) already exists.") }
+        keyRecords[s] = key
+        materials[s] = Dictionary(uniqueKeysWithValues: sealed.map { ($0.materialID, $0) })
+    }
+
+    public func key(_ id: KeyID, in scope: Scope) -> KeyRecord? { keyRecords[slot(id, scope)] }
+
+    public func updateKey(
+        _ id: KeyID, in scope: Scope, _ mutate: @escaping @Sendable (inout KeyRecord) throws(KMSError) -> Void
+    ) throws(KMSError) -> KeyRecord {
+        let s = slot(id, scope)
+        guard var record = keyRecords[s] else { throw KMSError.notFound("Key '\(scope.keyARN(id))' does not exist") }
+        try mutate(&record)
+        keyRecords[s] = record
+        return record
+    }
+
+    public func deleteKey(_ id: KeyID, in scope: Scope) {
+        let s = slot(id, scope)
+        keyRecords[s] = nil
+        materials[s] = nil
+        aliasRecords = aliasRecords.filter { !($0.key.account == scope.accountID && $0.key.region == scope.region && $0.value.targetKeyID == id) }
+    }
+
+    public func keys(in scope: Scope, after: KeyID?, limit: Int) -> [KeyRecord] {
+        let all = keyRecords.values
+            .filter { $0.scope.accountID == scope.accountID && $0.scope.region == scope.region }
+            .filter { record in after.map { record.id > $0 } ?? true }
+            .sorted { $0.id < $1.id }
+        return Array(all.prefix(limit))
+    }
+
+    public func keysDueForDeletion(at date: Date, limit: Int) -> [(Scope, KeyID)] {
+        let due = keyRecords.values.filter { ($0.deletionDate ?? .distantFuture) <= date }.sorted { $0.id < $1.id }
+        return due.prefix(limit).map { ($0.scope, $0.id) }
+    }
+
+    public func sealedMaterial(keyID: KeyID, materialID: String, in scope: Scope) -> SealedMaterial? {
+        materials[slot(keyID, scope)]?[materialID]
+    }
+
+    public func insertAlias(_ alias: AliasRecord) throws(KMSError) {
+        let s = ScopedAlias(account: alias.scope.accountID, region: alias.scope.region, name: alias.name)
+        guard aliasRecords[s] == nil else {
+            throw KMSError(.alreadyExists, "An alias with the name \(alias.scope.aliasARN(alias.name)) already exists")
+        }
+        guard keyRecords[slot(alias.targetKeyID, alias.scope)] != nil else {
+            throw KMSError.notFound("Key '\(alias.scope.keyARN(alias.targetKeyID))' does not exist")
+        }
+        aliasRecords[s] = alias
+    }
+
+    public func alias(_ name: AliasName, in scope: Scope) -> AliasRecord? {
+        aliasRecords[ScopedAlias(account: scope.accountID, region: scope.region, name: name)]
+    }
+
+    public func retargetAlias(_ name: AliasName, in scope: Scope, to keyID: KeyID, at date: Date) throws(KMSError) {
+        let s = ScopedAlias(account: scope.accountID, region: scope.region, name: name)
+        guard var record = aliasRecords[s] else { throw KMSError.notFound("Alias \(scope.aliasARN(name)) is not found.") }
+        record.targetKeyID = keyID
+        record.lastUpdatedDate = date
+        aliasRecords[s] = record
+    }
+
+    public func deleteAlias(_ name: AliasName, in scope: Scope) -> Bool {
+        aliasRecords.removeValue(forKey: ScopedAlias(account: scope.accountID, region: scope.region, name: name)) != nil
+    }
+
+    public func aliases(in scope: Scope, targetKeyID: KeyID?, after: AliasName?, limit: Int) -> [AliasRecord] {
+        let all = aliasRecords.values
+            .filter { $0.scope.accountID == scope.accountID && $0.scope.region == scope.region }
+            .filter { targetKeyID == nil || $0.targetKeyID == targetKeyID }
+            .filter { record in after.map { record.name > $0 } ?? true }
+            .sorted { $0.name < $1.name }
+        return Array(all.prefix(limit))
+    }
+
+    public func aliasCount(for keyID: KeyID, in scope: Scope) -> Int {
+        aliasRecords.values.filter { $0.scope.accountID == scope.accountID && $0.scope.region == scope.region && $0.targetKeyID == keyID }.count
+    }
+
+    public func metaValue(_ name: String) -> [UInt8]? { meta[name] }
+    public func setMetaValue(_ name: String, _ value: [UInt8]) { meta[name] = value }
+}

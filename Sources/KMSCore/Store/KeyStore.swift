@@ -1,0 +1,71 @@
+import Foundation
+
+/// Sealed bytes of one key material, as stored.
+public struct SealedMaterial: Sendable, Hashable {
+    public var keyID: KeyID
+    public var materialID: String
+    public var sealed: [UInt8]
+
+    public init(keyID: KeyID, materialID: String, sealed: [UInt8]) {
+        self.keyID = keyID
+        self.materialID = materialID
+        self.sealed = sealed
+    }
+}
+
+/// An alias as stored.
+public struct AliasRecord: Sendable, Hashable, Codable {
+    public var name: AliasName
+    public var scope: Scope
+    public var targetKeyID: KeyID
+    public var creationDate: Date
+    public var lastUpdatedDate: Date
+
+    public init(name: AliasName, scope: Scope, targetKeyID: KeyID, creationDate: Date, lastUpdatedDate: Date) {
+        self.name = name
+        self.scope = scope
+        self.targetKeyID = targetKeyID
+        self.creationDate = creationDate
+        self.lastUpdatedDate = lastUpdatedDate
+    }
+}
+
+/// Durable storage for keys, sealed materials and aliases. Every method is atomic; `updateKey` is a
+/// read-modify-write that never loses a concurrent update. Implementations translate their driver's
+/// errors: a unique violation becomes `AlreadyExistsException`, anything else `KMSInternalException`.
+/// Nothing here is SQLite-specific: the PostgreSQL store implements the same contract.
+public protocol KeyStore: Sendable {
+    /// Inserts a new key with its sealed materials, in one transaction.
+    func insertKey(_ key: KeyRecord, materials: [SealedMaterial]) async throws(KMSError)
+    /// The key with this ID in this scope, or nil.
+    func key(_ id: KeyID, in scope: Scope) async throws(KMSError) -> KeyRecord?
+    /// Atomically reads the key, applies `mutate` and writes it back. If `mutate` throws nothing is written.
+    /// - Throws: `NotFoundException` when the key does not exist, or what `mutate` throws.
+    func updateKey(
+        _ id: KeyID, in scope: Scope, _ mutate: @escaping @Sendable (inout KeyRecord) throws(KMSError) -> Void
+    ) async throws(KMSError) -> KeyRecord
+    /// Removes a key with its materials and aliases. Removing a missing key is not an error.
+    func deleteKey(_ id: KeyID, in scope: Scope) async throws(KMSError)
+    /// Keys of a scope in key-ID order, strictly after `after`, at most `limit`.
+    func keys(in scope: Scope, after: KeyID?, limit: Int) async throws(KMSError) -> [KeyRecord]
+    /// Keys (of every scope) whose deletion date is at or before `date`.
+    func keysDueForDeletion(at date: Date, limit: Int) async throws(KMSError) -> [(Scope, KeyID)]
+    /// The sealed bytes of one material.
+    func sealedMaterial(keyID: KeyID, materialID: String, in scope: Scope) async throws(KMSError) -> SealedMaterial?
+
+    /// Inserts an alias. - Throws: `AlreadyExistsException` when the name is taken in the scope.
+    func insertAlias(_ alias: AliasRecord) async throws(KMSError)
+    func alias(_ name: AliasName, in scope: Scope) async throws(KMSError) -> AliasRecord?
+    /// Points an existing alias at another key. - Throws: `NotFoundException` when the alias is missing.
+    func retargetAlias(_ name: AliasName, in scope: Scope, to keyID: KeyID, at date: Date) async throws(KMSError)
+    /// Deletes an alias; returns false when it did not exist.
+    func deleteAlias(_ name: AliasName, in scope: Scope) async throws(KMSError) -> Bool
+    /// Aliases of a scope in name order, optionally only those of one key, strictly after `after`, at most `limit`.
+    func aliases(in scope: Scope, targetKeyID: KeyID?, after: AliasName?, limit: Int) async throws(KMSError) -> [AliasRecord]
+    /// Number of aliases pointing at a key.
+    func aliasCount(for keyID: KeyID, in scope: Scope) async throws(KMSError) -> Int
+
+    /// Store-wide metadata (e.g. the root-key check value).
+    func metaValue(_ name: String) async throws(KMSError) -> [UInt8]?
+    func setMetaValue(_ name: String, _ value: [UInt8]) async throws(KMSError)
+}

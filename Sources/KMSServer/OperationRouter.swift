@@ -1,0 +1,73 @@
+import Foundation
+import KMSCore
+
+/// Maps each implemented operation to its handler: decode the typed request, run it, encode the response.
+struct OperationRouter: Sendable {
+    typealias Handler = @Sendable (KMSService, Data, Caller) async throws(KMSError) -> Data
+
+    let handlers: [OperationName: Handler]
+
+    /// Shared, configured once: epoch-second dates and base64 blobs, as AWS JSON 1.1 wants.
+    /// JSONDecoder and JSONEncoder are thread-safe once configured.
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }()
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func decode<T: Decodable>(_ type: T.Type, from body: Data) throws(KMSError) -> T {
+        do {
+            return try decoder.decode(type, from: body)
+        } catch {
+            throw KMSError(.serialization, "The request body could not be read as \(T.self): a member has the wrong type or value.")
+        }
+    }
+
+    static func encode<T: Encodable>(_ value: T) throws(KMSError) -> Data {
+        do {
+            return try encoder.encode(value)
+        } catch {
+            throw KMSError.internalFailure
+        }
+    }
+
+    /// Builds a handler from a typed operation method.
+    static func route<Request: Decodable & Sendable, Response: Encodable & Sendable>(
+        _ method: @escaping @Sendable (KMSService) -> (Request, Caller) async throws(KMSError) -> Response
+    ) -> Handler {
+        { (service: KMSService, body: Data, caller: Caller) async throws(KMSError) -> Data in
+            let request = try decode(Request.self, from: body)
+            let response = try await method(service)(request, caller)
+            return try encode(response)
+        }
+    }
+
+    static let standard = OperationRouter(handlers: [
+        .createKey: route(KMSService.createKey),
+        .describeKey: route(KMSService.describeKey),
+        .listKeys: route(KMSService.listKeys),
+        .enableKey: route(KMSService.enableKey),
+        .disableKey: route(KMSService.disableKey),
+        .scheduleKeyDeletion: route(KMSService.scheduleKeyDeletion),
+        .cancelKeyDeletion: route(KMSService.cancelKeyDeletion),
+        .updateKeyDescription: route(KMSService.updateKeyDescription),
+        .createAlias: route(KMSService.createAlias),
+        .updateAlias: route(KMSService.updateAlias),
+        .deleteAlias: route(KMSService.deleteAlias),
+        .listAliases: route(KMSService.listAliases),
+        .tagResource: route(KMSService.tagResource),
+        .untagResource: route(KMSService.untagResource),
+        .listResourceTags: route(KMSService.listResourceTags),
+        .getKeyPolicy: route(KMSService.getKeyPolicy),
+        .putKeyPolicy: route(KMSService.putKeyPolicy),
+        .listKeyPolicies: route(KMSService.listKeyPolicies),
+        .generateRandom: route(KMSService.generateRandom),
+    ])
+}

@@ -1,0 +1,296 @@
+import Foundation
+import GRDB
+import KMSCore
+
+/// The embedded default store: SQLite through GRDB, WAL mode, `synchronous=FULL` so that an acknowledged
+/// write survives `kill -9` and power loss. Keys are JSON documents (non-secret) beside indexed columns;
+/// sealed materials and aliases are rows of their own.
+public final class SQLiteKeyStore: KeyStore {
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and runs pending migrations.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        configuration.busyMode = .timeout(10)
+        self.pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    /// Append-only migrations with literal SQL. Never edit one that has shipped; add a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        value BLOB NOT NULL
+                    );
+                    CREATE TABLE kms_key (
+                        account TEXT NOT NULL,
+                        region TEXT NOT NULL,
+                        key_id TEXT NOT NULL,
+                        deletion_date DOUBLE,
+                        document TEXT NOT NULL,
+                        PRIMARY KEY (account, region, key_id)
+                    );
+                    CREATE INDEX kms_key_deletion ON kms_key (deletion_date) WHERE deletion_date IS NOT NULL;
+                    CREATE TABLE key_material (
+                        account TEXT NOT NULL,
+                        region TEXT NOT NULL,
+                        key_id TEXT NOT NULL,
+                        material_id TEXT NOT NULL,
+                        sealed BLOB NOT NULL,
+                        PRIMARY KEY (account, region, key_id, material_id),
+                        FOREIGN KEY (account, region, key_id) REFERENCES kms_key (account, region, key_id) ON DELETE CASCADE
+                    );
+                    CREATE TABLE alias (
+                        account TEXT NOT NULL,
+                        region TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        target_key_id TEXT NOT NULL,
+                        creation_date DOUBLE NOT NULL,
+                        last_updated_date DOUBLE NOT NULL,
+                        PRIMARY KEY (account, region, name),
+                        FOREIGN KEY (account, region, target_key_id) REFERENCES kms_key (account, region, key_id) ON DELETE CASCADE
+                    );
+                    CREATE INDEX alias_target ON alias (account, region, target_key_id);
+                    """
+            )
+        }
+        return migrator
+    }
+
+    // MARK: Error translation (the one place driver errors are mapped)
+
+    private func run<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T, write: Bool) async throws(KMSError) -> T {
+        do {
+            if write {
+                return try await pool.write(body)
+            } else {
+                return try await pool.read(body)
+            }
+        } catch let error as KMSError {
+            throw error
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
+            || error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
+        {
+            throw KMSError(.alreadyExists, "The resource already exists.")
+        } catch {
+            throw KMSError.internalFailure
+        }
+    }
+
+    private static func encode(_ key: KeyRecord) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(key), as: UTF8.self)
+    }
+
+    private static func decode(_ document: String) throws -> KeyRecord {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return try decoder.decode(KeyRecord.self, from: Data(document.utf8))
+    }
+
+    // MARK: Keys
+
+    public func insertKey(_ key: KeyRecord, materials: [SealedMaterial]) async throws(KMSError) {
+        try await run({ db in
+            try db.execute(
+                sql: "INSERT INTO kms_key (account, region, key_id, deletion_date, document) VALUES (?, ?, ?, ?, ?)",
+                arguments: [key.scope.accountID, key.scope.region, key.id.rawValue, key.deletionDate?.timeIntervalSince1970, try Self.encode(key)]
+            )
+            for material in materials {
+                try db.execute(
+                    sql: "INSERT INTO key_material (account, region, key_id, material_id, sealed) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [key.scope.accountID, key.scope.region, key.id.rawValue, material.materialID, Data(material.sealed)]
+                )
+            }
+        }, write: true)
+    }
+
+    public func key(_ id: KeyID, in scope: Scope) async throws(KMSError) -> KeyRecord? {
+        try await run({ db in
+            guard
+                let document = try String.fetchOne(
+                    db, sql: "SELECT document FROM kms_key WHERE account = ? AND region = ? AND key_id = ?",
+                    arguments: [scope.accountID, scope.region, id.rawValue]
+                )
+            else { return nil }
+            return try Self.decode(document)
+        }, write: false)
+    }
+
+    public func updateKey(
+        _ id: KeyID, in scope: Scope, _ mutate: @escaping @Sendable (inout KeyRecord) throws(KMSError) -> Void
+    ) async throws(KMSError) -> KeyRecord {
+        try await run({ db in
+            guard
+                let document = try String.fetchOne(
+                    db, sql: "SELECT document FROM kms_key WHERE account = ? AND region = ? AND key_id = ?",
+                    arguments: [scope.accountID, scope.region, id.rawValue]
+                )
+            else { throw KMSError.notFound("Key '\(scope.keyARN(id))' does not exist") }
+            var record = try Self.decode(document)
+            try mutate(&record)
+            try db.execute(
+                sql: "UPDATE kms_key SET deletion_date = ?, document = ? WHERE account = ? AND region = ? AND key_id = ?",
+                arguments: [record.deletionDate?.timeIntervalSince1970, try Self.encode(record), scope.accountID, scope.region, id.rawValue]
+            )
+            return record
+        }, write: true)
+    }
+
+    public func deleteKey(_ id: KeyID, in scope: Scope) async throws(KMSError) {
+        try await run({ db in
+            try db.execute(
+                sql: "DELETE FROM kms_key WHERE account = ? AND region = ? AND key_id = ?",
+                arguments: [scope.accountID, scope.region, id.rawValue]
+            )
+        }, write: true)
+    }
+
+    public func keys(in scope: Scope, after: KeyID?, limit: Int) async throws(KMSError) -> [KeyRecord] {
+        try await run({ db in
+            let documents = try String.fetchAll(
+                db,
+                sql: "SELECT document FROM kms_key WHERE account = ? AND region = ? AND key_id > ? ORDER BY key_id LIMIT ?",
+                arguments: [scope.accountID, scope.region, after?.rawValue ?? "", limit]
+            )
+            return try documents.map(Self.decode)
+        }, write: false)
+    }
+
+    public func keysDueForDeletion(at date: Date, limit: Int) async throws(KMSError) -> [(Scope, KeyID)] {
+        let rows: [KeyRecord] = try await run({ db in
+            let documents = try String.fetchAll(
+                db, sql: "SELECT document FROM kms_key WHERE deletion_date IS NOT NULL AND deletion_date <= ? ORDER BY deletion_date LIMIT ?",
+                arguments: [date.timeIntervalSince1970, limit]
+            )
+            return try documents.map(Self.decode)
+        }, write: false)
+        return rows.map { ($0.scope, $0.id) }
+    }
+
+    public func sealedMaterial(keyID: KeyID, materialID: String, in scope: Scope) async throws(KMSError) -> SealedMaterial? {
+        try await run({ db in
+            guard
+                let data = try Data.fetchOne(
+                    db, sql: "SELECT sealed FROM key_material WHERE account = ? AND region = ? AND key_id = ? AND material_id = ?",
+                    arguments: [scope.accountID, scope.region, keyID.rawValue, materialID]
+                )
+            else { return nil }
+            return SealedMaterial(keyID: keyID, materialID: materialID, sealed: Array(data))
+        }, write: false)
+    }
+
+    // MARK: Aliases
+
+    public func insertAlias(_ alias: AliasRecord) async throws(KMSError) {
+        do {
+            try await run({ db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO alias (account, region, name, target_key_id, creation_date, last_updated_date)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        alias.scope.accountID, alias.scope.region, alias.name.rawValue, alias.targetKeyID.rawValue,
+                        alias.creationDate.timeIntervalSince1970, alias.lastUpdatedDate.timeIntervalSince1970,
+                    ]
+                )
+            }, write: true)
+        } catch where error.code == .alreadyExists {
+            throw KMSError(.alreadyExists, "An alias with the name \(alias.scope.aliasARN(alias.name)) already exists")
+        }
+    }
+
+    public func alias(_ name: AliasName, in scope: Scope) async throws(KMSError) -> AliasRecord? {
+        try await run({ db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM alias WHERE account = ? AND region = ? AND name = ?",
+                    arguments: [scope.accountID, scope.region, name.rawValue]
+                )
+            else { return nil }
+            return Self.aliasRecord(row, scope: scope)
+        }, write: false)
+    }
+
+    public func retargetAlias(_ name: AliasName, in scope: Scope, to keyID: KeyID, at date: Date) async throws(KMSError) {
+        try await run({ db in
+            try db.execute(
+                sql: "UPDATE alias SET target_key_id = ?, last_updated_date = ? WHERE account = ? AND region = ? AND name = ?",
+                arguments: [keyID.rawValue, date.timeIntervalSince1970, scope.accountID, scope.region, name.rawValue]
+            )
+            if db.changesCount == 0 { throw KMSError.notFound("Alias \(scope.aliasARN(name)) is not found.") }
+        }, write: true)
+    }
+
+    public func deleteAlias(_ name: AliasName, in scope: Scope) async throws(KMSError) -> Bool {
+        try await run({ db in
+            try db.execute(
+                sql: "DELETE FROM alias WHERE account = ? AND region = ? AND name = ?",
+                arguments: [scope.accountID, scope.region, name.rawValue]
+            )
+            return db.changesCount > 0
+        }, write: true)
+    }
+
+    public func aliases(in scope: Scope, targetKeyID: KeyID?, after: AliasName?, limit: Int) async throws(KMSError) -> [AliasRecord] {
+        try await run({ db in
+            let rows: [Row]
+            if let targetKeyID {
+                rows = try Row.fetchAll(
+                    db,
+                    sql: "SELECT * FROM alias WHERE account = ? AND region = ? AND target_key_id = ? AND name > ? ORDER BY name LIMIT ?",
+                    arguments: [scope.accountID, scope.region, targetKeyID.rawValue, after?.rawValue ?? "", limit]
+                )
+            } else {
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM alias WHERE account = ? AND region = ? AND name > ? ORDER BY name LIMIT ?",
+                    arguments: [scope.accountID, scope.region, after?.rawValue ?? "", limit]
+                )
+            }
+            return rows.compactMap { Self.aliasRecord($0, scope: scope) }
+        }, write: false)
+    }
+
+    public func aliasCount(for keyID: KeyID, in scope: Scope) async throws(KMSError) -> Int {
+        try await run({ db in
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM alias WHERE account = ? AND region = ? AND target_key_id = ?",
+                arguments: [scope.accountID, scope.region, keyID.rawValue]
+            ) ?? 0
+        }, write: false)
+    }
+
+    private static func aliasRecord(_ row: Row, scope: Scope) -> AliasRecord? {
+        guard let name = AliasName(row["name"] as String), let target = KeyID(row["target_key_id"] as String) else { return nil }
+        return AliasRecord(
+            name: name, scope: scope, targetKeyID: target,
+            creationDate: Date(timeIntervalSince1970: row["creation_date"]),
+            lastUpdatedDate: Date(timeIntervalSince1970: row["last_updated_date"])
+        )
+    }
+
+    // MARK: Meta
+
+    public func metaValue(_ name: String) async throws(KMSError) -> [UInt8]? {
+        try await run({ db in
+            try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE name = ?", arguments: [name]).map { Array($0) }
+        }, write: false)
+    }
+
+    public func setMetaValue(_ name: String, _ value: [UInt8]) async throws(KMSError) {
+        try await run({ db in
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", arguments: [name, Data(value)])
+        }, write: true)
+    }
+}
+

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import KMSCore
+import KMSServer
+import KMSStoreSQLite
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `coffer serve`: runs the KMS server on the embedded SQLite store until SIGTERM or SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Start the KMS server.")
+
+    @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on (default 4599).") var port: Int?
+    @Option(name: .customLong("data-dir"), help: "Directory for the store and the root key (default ./data).") var dataDir: String?
+    @Option(help: "Configuration file (JSON): host, port, dataDir, store, credentialsFile, rootKey, logLevel.") var config: String?
+
+    func run() async throws {
+        do {
+            try await serve()
+        } catch let error as RootKeyError {
+            FileHandle.standardError.write(Data("coffer: \(error.description)\n".utf8))
+            throw ExitCode(78)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("coffer: \(error.description)\n".utf8))
+            throw ExitCode(78)
+        }
+    }
+
+    private func serve() async throws {
+        let file = try config.map(ServerConfiguration.load) ?? ServerConfiguration()
+        let host = self.host ?? file.host ?? "127.0.0.1"
+        let port = self.port ?? file.port ?? 4599
+        let dataDir = self.dataDir ?? file.dataDir ?? "./data"
+        let level = file.logLevel.flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "coffer")
+
+        do {
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw ConfigurationError("Cannot create the data directory \(dataDir).")
+        }
+        if let type = file.store?.type, type != "sqlite" {
+            throw ConfigurationError("Store type '\(type)' is not supported; use 'sqlite'.")
+        }
+        let databasePath = file.store?.path ?? (dataDir as NSString).appendingPathComponent("coffer.sqlite")
+        let store: SQLiteKeyStore
+        do {
+            store = try SQLiteKeyStore(path: databasePath)
+        } catch {
+            throw ConfigurationError("Cannot open the store at \(databasePath): \(error)")
+        }
+        let sealer = try await RootKeyLoader.load(source: file.rootKey, dataDir: dataDir, store: store)
+
+        let identities: IdentityDirectory
+        if let credentialsFile = file.credentialsFile {
+            do {
+                identities = try IdentityDirectory.load(from: credentialsFile)
+            } catch let error as ConfigurationError {
+                throw error
+            } catch {
+                throw ConfigurationError("Cannot load the credentials file \(credentialsFile): \(error)")
+            }
+            logger.info("coffer.credentials", metadata: ["coffer.identities": "\(identities.count)", "coffer.file": "\(credentialsFile)"])
+        } else {
+            identities = IdentityDirectory([.development])
+            logger.notice(
+                "coffer.credentials.development",
+                metadata: ["coffer.note": "no credentials file configured: the development identity (access key 'test', secret 'test', account 000000000000) is active"]
+            )
+        }
+
+        let service = KMSService(store: store, sealer: sealer, clock: SystemClock(), random: SystemRandom())
+        let sweeper = KeyDeletionSweeper(service: service, logger: logger)
+        let app = buildApplication(service: service, identities: identities, host: host, port: port, services: [sweeper], logger: logger)
+        logger.info("coffer.start", metadata: ["coffer.address": "\(host):\(port)", "coffer.store": "\(databasePath)"])
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import KMSServer
+
+/// The `--config FILE` document (JSON). Every member is optional; command-line flags win over the file.
+struct ServerConfiguration: Decodable {
+    struct RootKeySource: Decodable {
+        /// A file holding the 32-byte root key (created with mode 0600 on first start if missing and the store is new).
+        var file: String?
+        /// The name of an environment variable holding the base64 of the 32-byte root key.
+        var env: String?
+    }
+
+    struct Store: Decodable {
+        /// `sqlite` (the default).
+        var type: String?
+        /// The SQLite database file; default `<dataDir>/coffer.sqlite`.
+        var path: String?
+    }
+
+    var host: String?
+    var port: Int?
+    var dataDir: String?
+    var store: Store?
+    var credentialsFile: String?
+    var rootKey: RootKeySource?
+    var logLevel: String?
+
+    static func load(_ path: String) throws -> ServerConfiguration {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigurationError("Cannot read the configuration file \(path).")
+        }
+        do {
+            return try JSONDecoder().decode(ServerConfiguration.self, from: data)
+        } catch {
+            throw ConfigurationError("The configuration file \(path) is not valid: \(error)")
+        }
+    }
+}
