@@ -24,7 +24,7 @@ struct AuthorizationHeader: Sendable, Equatable {
 
         // Algorithm token.
         let algorithmEnd = value.utf8.firstIndex(where: HeaderFields.isWhitespace) ?? value.endIndex
-        let algorithm = value[value.startIndex..<algorithmEnd]
+        let algorithm = Substring(value.utf8[..<algorithmEnd])
         guard algorithm.utf8.elementsEqual(Self.algorithm.utf8) else {
             throw .incomplete(
                 "Unsupported AWS 'algorithm': '\(SigV4Error.echo(algorithm, limit: 64))'. "
@@ -36,7 +36,7 @@ struct AuthorizationHeader: Sendable, Equatable {
         var credentialValue: Substring?
         var signedHeadersValue: Substring?
         var signatureValue: Substring?
-        for rawPart in value[algorithmEnd...].utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+        for rawPart in value.utf8[algorithmEnd...].split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
             let part = Self.trimmed(Substring(rawPart))
             if part.isEmpty { continue }
             guard let equals = part.utf8.firstIndex(of: UInt8(ascii: "=")) else {
@@ -44,7 +44,7 @@ struct AuthorizationHeader: Sendable, Equatable {
                     "'\(SigV4Error.echo(part, limit: 64))' not a valid key=value pair (missing equal-sign) in Authorization header: '\(echoed)'"
                 )
             }
-            let key = Self.trimmed(part[part.startIndex..<equals])
+            let key = Self.trimmed(Substring(part.utf8[..<equals]))
             let item = Self.trimmed(Substring(part.utf8[part.utf8.index(after: equals)...]))
             switch String(key) {
             case "Credential":

@@ -25,6 +25,9 @@ struct SigningKey: Sendable {
         key = Self.hmac(kService, Array(CredentialScope.terminatorValue.utf8))
     }
 
+    /// The raw key bytes (for tests).
+    var bytes: [UInt8] { key.withUnsafeBytes { Array($0) } }
+
     private static func hmac(_ key: SymmetricKey, _ message: [UInt8]) -> SymmetricKey {
         SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: message, using: key))
     }

@@ -69,6 +69,7 @@ extension KMSService {
         let policy: String
         if let supplied = request.policy {
             try PolicyRules.validate(supplied)
+            try PolicyRules.checkLockout(supplied, caller: caller, bypass: request.bypassPolicyLockoutSafetyCheck)
             policy = supplied
         } else {
             policy = PolicyRules.defaultPolicy(for: caller.scope)

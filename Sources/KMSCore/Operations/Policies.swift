@@ -68,6 +68,84 @@ enum PolicyRules {
         }
     }
 
+    /// The policy lockout safety check: unless bypassed, the new policy must still allow the caller
+    /// (its account root, its principal or everyone) to call PutKeyPolicy, and no unconditional Deny may forbid it.
+    /// Conditions are not evaluated: a conditional Allow counts, a conditional Deny does not.
+    static func checkLockout(_ policy: String, caller: Caller, bypass: Bool?) throws(KMSError) {
+        if bypass == true { return }
+        guard
+            let object = try? JSONSerialization.jsonObject(with: Data(policy.utf8)) as? [String: Any]
+        else { return }
+        let statements: [[String: Any]]
+        if let list = object["Statement"] as? [[String: Any]] {
+            statements = list
+        } else if let single = object["Statement"] as? [String: Any] {
+            statements = [single]
+        } else {
+            statements = []
+        }
+        var allowed = false
+        for statement in statements {
+            guard principalMatches(statement["Principal"], caller: caller), actionMatches(statement["Action"], "kms:PutKeyPolicy") else {
+                continue
+            }
+            switch statement["Effect"] as? String {
+            case "Allow": allowed = true
+            case "Deny" where statement["Condition"] == nil:
+                throw lockout
+            default: break
+            }
+        }
+        if !allowed { throw lockout }
+    }
+
+    static let lockout = KMSError(
+        .malformedPolicyDocument,
+        "The new key policy will not allow you to update the key policy in the future."
+    )
+
+    static func principalMatches(_ principal: Any?, caller: Caller) -> Bool {
+        let accepted: Set<String> = ["*", caller.scope.accountRootARN, caller.scope.accountID, caller.principal]
+        func matches(_ value: Any?) -> Bool {
+            if let text = value as? String { return accepted.contains(text) }
+            if let list = value as? [Any] { return list.contains { matches($0) } }
+            return false
+        }
+        if let text = principal as? String { return text == "*" }
+        guard let map = principal as? [String: Any] else { return false }
+        return matches(map["AWS"])
+    }
+
+    static func actionMatches(_ action: Any?, _ wanted: String) -> Bool {
+        if let text = action as? String { return glob(text.lowercased(), wanted.lowercased()) }
+        if let list = action as? [Any] { return list.contains { actionMatches($0, wanted) } }
+        return false
+    }
+
+    /// IAM-style wildcard match (`*` any run, `?` one character).
+    static func glob(_ pattern: String, _ text: String) -> Bool {
+        let p = Array(pattern), t = Array(text)
+        var pi = 0, ti = 0, star = -1, mark = 0
+        while ti < t.count {
+            if pi < p.count, p[pi] == "?" || p[pi] == t[ti] {
+                pi += 1
+                ti += 1
+            } else if pi < p.count, p[pi] == "*" {
+                star = pi
+                mark = ti
+                pi += 1
+            } else if star >= 0 {
+                pi = star + 1
+                mark += 1
+                ti = mark
+            } else {
+                return false
+            }
+        }
+        while pi < p.count, p[pi] == "*" { pi += 1 }
+        return pi == p.count
+    }
+
     static func checkName(_ name: String?) throws(KMSError) {
         if let name, name != "default" {
             throw KMSError.notFound("No such policy exists: \(name). The only valid policy name is 'default'.")
@@ -88,6 +166,7 @@ extension KMSService {
         let key = try await resolveKey(request.keyID, caller: caller, allowAlias: false)
         try PolicyRules.checkName(request.policyName)
         try PolicyRules.validate(request.policy)
+        try PolicyRules.checkLockout(request.policy, caller: caller, bypass: request.bypassPolicyLockoutSafetyCheck)
         let policy = request.policy
         _ = try await updateKey(key, for: .putKeyPolicy) { (record: inout KeyRecord) throws(KMSError) in record.policy = policy }
         return EmptyResponse()
