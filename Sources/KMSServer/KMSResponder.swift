@@ -22,7 +22,7 @@ public struct KMSResponder: HTTPResponder {
     public init(service: KMSService, identities: IdentityDirectory, maximumBodySize: Int = 1 << 20) {
         self.service = service
         self.identities = identities
-        self.verifier = SigV4Verifier(service: "kms", allowedSkew: 15 * 60)
+        self.verifier = SigV4Verifier(service: "kms", allowedSkew: 15 * 60, allowsUnsignedPayload: false)
         self.model = .bundled
         self.router = .standard
         self.maximumBodySize = maximumBodySize

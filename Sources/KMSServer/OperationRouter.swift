@@ -69,5 +69,18 @@ struct OperationRouter: Sendable {
         .putKeyPolicy: route(KMSService.putKeyPolicy),
         .listKeyPolicies: route(KMSService.listKeyPolicies),
         .generateRandom: route(KMSService.generateRandom),
+        .encrypt: route(KMSService.encrypt),
+        .decrypt: route(KMSService.decrypt),
+        .reEncrypt: route(KMSService.reEncrypt),
+        .generateDataKey: route(KMSService.generateDataKey),
+        .generateDataKeyWithoutPlaintext: route(KMSService.generateDataKeyWithoutPlaintext),
+        .generateDataKeyPair: route(KMSService.generateDataKeyPair),
+        .generateDataKeyPairWithoutPlaintext: route(KMSService.generateDataKeyPairWithoutPlaintext),
+        .sign: route(KMSService.sign),
+        .verify: route(KMSService.verify),
+        .generateMac: route(KMSService.generateMac),
+        .verifyMac: route(KMSService.verifyMac),
+        .getPublicKey: route(KMSService.getPublicKey),
+        .deriveSharedSecret: route(KMSService.deriveSharedSecret),
     ])
 }

@@ -6,8 +6,7 @@ import Foundation
 ///
 /// Encoding of the bytes per key spec (what `sealed` protects at rest):
 /// - SYMMETRIC_DEFAULT, HMAC_*: the raw key bytes;
-/// - RSA_*, ECC_NIST_*: PKCS#8 DER private key;
-/// - ECC_NIST_EDWARDS25519: the 32-byte raw private key;
+/// - RSA_*, ECC_NIST_*, ECC_SECG_P256K1, ECC_NIST_EDWARDS25519: PKCS#8 DER private key;
 /// - ML_DSA_*: the 32-byte seed.
 public struct KeyMaterial: Sendable, CustomStringConvertible, CustomDebugStringConvertible, Equatable {
     /// Backed by `SymmetricKey`, whose storage is zeroised on release.
@@ -70,12 +69,14 @@ public struct KeyMaterial: Sendable, CustomStringConvertible, CustomDebugStringC
             case .eccNistP521:
                 return KeyMaterial(unsafeBytes: P521.Signing.PrivateKey().derRepresentation)
             case .eccNistEdwards25519:
-                return KeyMaterial(unsafeBytes: Curve25519.Signing.PrivateKey().rawRepresentation)
+                return KeyMaterial(unsafeBytes: try OpenSSLKey.generate(algorithm: "ED25519").pkcs8())
+            case .eccSecgP256k1:
+                return KeyMaterial(unsafeBytes: try OpenSSLKey.generate(algorithm: "EC", group: "secp256k1").pkcs8())
             case .mlDSA65:
                 return KeyMaterial(unsafeBytes: try MLDSA65.PrivateKey().seedRepresentation)
             case .mlDSA87:
                 return KeyMaterial(unsafeBytes: try MLDSA87.PrivateKey().seedRepresentation)
-            case .eccSecgP256k1, .mlDSA44, .sm2:
+            case .mlDSA44, .sm2:
                 throw KMSError.unsupported("KeySpec \(spec.rawValue) is not supported by this server yet.")
             }
         } catch let error as KMSError {

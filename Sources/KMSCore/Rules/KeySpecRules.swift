@@ -71,8 +71,7 @@ public enum KeySpecRules {
     public static func unsupportedReason(_ spec: KeySpec) -> String? {
         switch spec {
         case .sm2: return "KeySpec SM2 is only available in China Regions."
-        case .eccSecgP256k1: return "KeySpec ECC_SECG_P256K1 is not supported by this server yet."
-        case .mlDSA44: return "KeySpec ML_DSA_44 is not supported by this server yet."
+        case .mlDSA44: return "KeySpec ML_DSA_44 is not supported by this server: neither swift-crypto nor the system OpenSSL 3.0 implements ML-DSA-44."
         default: return nil
         }
     }

@@ -1,0 +1,135 @@
+import Crypto
+import Foundation
+
+/// `MessageType` of Sign and Verify.
+public enum MessageType: String, Sendable, Codable {
+    case raw = "RAW", digest = "DIGEST", externalMu = "EXTERNAL_MU"
+}
+
+/// A usable asymmetric private key, built from stored material. Opaque like `KeyMaterial`.
+struct AsymmetricKey: Sendable {
+    private enum Backing: Sendable {
+        case openssl(OpenSSLKey)
+        case mlDSA65(MLDSA65.PrivateKey)
+        case mlDSA87(MLDSA87.PrivateKey)
+    }
+
+    let spec: KeySpec
+    private let backing: Backing
+
+    /// - Throws: `KMSInternalException` when the stored material does not parse (it was validated when stored).
+    init(spec: KeySpec, material: KeyMaterial) throws(KMSError) {
+        self.spec = spec
+        do {
+            switch spec {
+            case .mlDSA65:
+                backing = .mlDSA65(try material.withUnsafeBytes { try MLDSA65.PrivateKey(seedRepresentation: Data($0), publicKey: nil) })
+            case .mlDSA87:
+                backing = .mlDSA87(try material.withUnsafeBytes { try MLDSA87.PrivateKey(seedRepresentation: Data($0), publicKey: nil) })
+            default:
+                backing = .openssl(try material.withUnsafeBytes { try OpenSSLKey.privateKey(pkcs8: Array($0)) })
+            }
+        } catch {
+            throw KMSError.internalFailure
+        }
+    }
+
+    /// The public key as DER SubjectPublicKeyInfo.
+    func publicKeyDER() throws(KMSError) -> [UInt8] {
+        switch backing {
+        case .openssl(let key):
+            do { return try key.spki() } catch { throw KMSError.internalFailure }
+        case .mlDSA65(let key): return DER.subjectPublicKeyInfo(oidLastArc: 0x12, key: Array(key.publicKey.rawRepresentation))
+        case .mlDSA87(let key): return DER.subjectPublicKeyInfo(oidLastArc: 0x13, key: Array(key.publicKey.rawRepresentation))
+        }
+    }
+
+    // MARK: Signing
+
+    /// Signs per AWS's rules for the algorithm and message type (checked by `SigningRules.prepare`).
+    func sign(_ input: SigningRules.Input) throws(KMSError) -> [UInt8] {
+        do {
+            switch (backing, input) {
+            case (.openssl(let key), .digest(let digest, let md, let padding)):
+                return try key.sign(digest: digest, md: md, padding: padding)
+            case (.openssl(let key), .pureMessage(let message)):
+                return try key.signMessage(message)
+            case (.mlDSA65(let key), .pureMessage(let message)):
+                return Array(try key.signature(for: message))
+            case (.mlDSA87(let key), .pureMessage(let message)):
+                return Array(try key.signature(for: message))
+            default:
+                throw KMSError.internalFailure
+            }
+        } catch let error as KMSError {
+            throw error
+        } catch {
+            throw KMSError.internalFailure
+        }
+    }
+
+    func verify(_ signature: [UInt8], _ input: SigningRules.Input) -> Bool {
+        switch (backing, input) {
+        case (.openssl(let key), .digest(let digest, let md, let padding)):
+            return key.verify(signature: signature, digest: digest, md: md, padding: padding)
+        case (.openssl(let key), .pureMessage(let message)):
+            return key.verifyMessage(signature: signature, message: message)
+        case (.mlDSA65(let key), .pureMessage(let message)):
+            return key.publicKey.isValidSignature(signature, for: message)
+        case (.mlDSA87(let key), .pureMessage(let message)):
+            return key.publicKey.isValidSignature(signature, for: message)
+        default:
+            return false
+        }
+    }
+
+    // MARK: Encryption and key agreement
+
+    func encrypt(_ plaintext: [UInt8], algorithm: EncryptionAlgorithm) throws(KMSError) -> [UInt8] {
+        guard case .openssl(let key) = backing, let md = Self.oaepDigest(algorithm) else { throw KMSError.internalFailure }
+        do { return try key.encryptOAEP(plaintext, md: md) } catch { throw KMSError.internalFailure }
+    }
+
+    func decrypt(_ ciphertext: [UInt8], algorithm: EncryptionAlgorithm) throws(KMSError) -> [UInt8] {
+        guard case .openssl(let key) = backing, let md = Self.oaepDigest(algorithm) else { throw KMSError.internalFailure }
+        do { return try key.decryptOAEP(ciphertext, md: md) } catch { throw KMSError(.invalidCiphertext, "") }
+    }
+
+    /// ECDH with a peer's DER SubjectPublicKeyInfo on the same curve.
+    /// - Throws: `ValidationException` when the peer key does not parse or is on another curve.
+    func deriveSharedSecret(peerSPKI: [UInt8]) throws(KMSError) -> [UInt8] {
+        guard case .openssl(let key) = backing else { throw KMSError.internalFailure }
+        guard let peer = try? OpenSSLKey.publicKey(spki: peerSPKI), peer.kind == key.kind else {
+            throw KMSError.validation("The PublicKey is not a valid DER-encoded X.509 public key on the curve of the KMS key (\(spec.rawValue)).")
+        }
+        do { return try key.deriveSharedSecret(with: peer) } catch {
+            throw KMSError.validation("The PublicKey is not a valid public key for ECDH with \(spec.rawValue).")
+        }
+    }
+
+    static func oaepDigest(_ algorithm: EncryptionAlgorithm) -> OpaquePointer? {
+        switch algorithm {
+        case .rsaesOAEPSHA1: return OpenSSLDigest.md("SHA1")
+        case .rsaesOAEPSHA256: return OpenSSLDigest.md("SHA256")
+        default: return nil
+        }
+    }
+}
+
+/// Minimal DER writing for the SubjectPublicKeyInfo of ML-DSA keys (OpenSSL 3.0 does not know ML-DSA).
+enum DER {
+    static func length(_ n: Int) -> [UInt8] {
+        if n < 0x80 { return [UInt8(n)] }
+        if n < 0x100 { return [0x81, UInt8(n)] }
+        return [0x82, UInt8(n >> 8), UInt8(n & 0xff)]
+    }
+
+    /// `SEQUENCE { SEQUENCE { OID 2.16.840.1.101.3.4.3.<arc> }, BIT STRING key }` (FIPS 204 / RFC 9881).
+    static func subjectPublicKeyInfo(oidLastArc: UInt8, key: [UInt8]) -> [UInt8] {
+        let oid: [UInt8] = [0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x03, oidLastArc]
+        let algorithm: [UInt8] = [0x30] + length(oid.count) + oid
+        let bitString: [UInt8] = [0x03] + length(key.count + 1) + [0x00] + key
+        let body = algorithm + bitString
+        return [0x30] + length(body.count) + body
+    }
+}

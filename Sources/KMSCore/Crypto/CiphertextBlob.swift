@@ -1,0 +1,132 @@
+import Crypto
+import Foundation
+
+/// Coffer's symmetric ciphertext blob, version 1 (docs/ciphertext-format.md):
+///
+/// ```
+/// offset  size  field
+/// 0       1     version = 0x01
+/// 1       36    key ID (ASCII: a UUID or mrk-<32 hex>)
+/// 37      32    key material ID (raw bytes of the 64-hex-digit ID)
+/// 69      16    salt for the per-ciphertext key
+/// 85      12    AES-GCM nonce
+/// 97      n     AES-256-GCM ciphertext
+/// 97+n    16    AES-GCM tag
+/// ```
+///
+/// The data key is `HKDF-SHA256(ikm = key material, salt = salt, info = "coffer/ciphertext/v1")`, 32 bytes.
+/// The associated data is `header (bytes 0..<85) || u32be(len(key ARN)) || key ARN || encryption context encoding`,
+/// so the blob names its key and material, and any altered byte, another key, another account or Region, or another
+/// encryption context fails authentication.
+public struct CiphertextBlob: Sendable, Equatable {
+    public static let version: UInt8 = 1
+    static let headerSize = 1 + 36 + 32 + 16
+    static let overhead = headerSize + 12 + 16
+
+    public var keyID: KeyID
+    public var materialID: String
+    var salt: [UInt8]
+    var nonce: [UInt8]
+    var ciphertext: [UInt8]
+    var tag: [UInt8]
+
+    /// Parses a blob; nil when it is not a Coffer version-1 blob.
+    public init?(bytes: [UInt8]) {
+        guard bytes.count >= Self.overhead, bytes[0] == Self.version else { return nil }
+        guard let keyID = KeyID(String(decoding: bytes[1..<37], as: UTF8.self)) else { return nil }
+        self.keyID = keyID
+        self.materialID = Hex.encode(bytes[37..<69])
+        self.salt = Array(bytes[69..<85])
+        self.nonce = Array(bytes[85..<97])
+        self.ciphertext = Array(bytes[97..<(bytes.count - 16)])
+        self.tag = Array(bytes[(bytes.count - 16)...])
+    }
+
+    var header: [UInt8] {
+        var out: [UInt8] = [Self.version]
+        out.append(contentsOf: keyID.rawValue.utf8)
+        out.append(contentsOf: Self.rawMaterialID(materialID))
+        out.append(contentsOf: salt)
+        return out
+    }
+
+    public var bytes: [UInt8] { header + nonce + ciphertext + tag }
+
+    /// Encrypts `plaintext` under a symmetric key material.
+    static func seal(
+        _ plaintext: [UInt8], material: KeyMaterial, keyID: KeyID, keyARN: String, materialID: String,
+        context: [String: String]?, random: any RandomSource
+    ) throws(KMSError) -> CiphertextBlob {
+        var blob = CiphertextBlob(keyID: keyID, materialID: materialID, salt: random.bytes(16), nonce: random.bytes(12), ciphertext: [], tag: [])
+        do {
+            let key = blob.dataKey(material)
+            let box = try AES.GCM.seal(
+                plaintext, using: key, nonce: AES.GCM.Nonce(data: blob.nonce),
+                authenticating: blob.associatedData(keyARN: keyARN, context: context)
+            )
+            blob.ciphertext = Array(box.ciphertext)
+            blob.tag = Array(box.tag)
+            return blob
+        } catch {
+            throw KMSError.internalFailure
+        }
+    }
+
+    /// Decrypts; any mismatch is `InvalidCiphertextException`.
+    func open(material: KeyMaterial, keyARN: String, context: [String: String]?) throws(KMSError) -> [UInt8] {
+        do {
+            let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: nonce), ciphertext: ciphertext, tag: tag)
+            let plain = try AES.GCM.open(box, using: dataKey(material), authenticating: associatedData(keyARN: keyARN, context: context))
+            return Array(plain)
+        } catch {
+            throw KMSError(.invalidCiphertext, "")
+        }
+    }
+
+    private init(keyID: KeyID, materialID: String, salt: [UInt8], nonce: [UInt8], ciphertext: [UInt8], tag: [UInt8]) {
+        self.keyID = keyID
+        self.materialID = materialID
+        self.salt = salt
+        self.nonce = nonce
+        self.ciphertext = ciphertext
+        self.tag = tag
+    }
+
+    private func dataKey(_ material: KeyMaterial) -> SymmetricKey {
+        material.withUnsafeBytes { ikm in
+            HKDF<SHA256>.deriveKey(
+                inputKeyMaterial: SymmetricKey(data: ikm), salt: salt, info: Array("coffer/ciphertext/v1".utf8), outputByteCount: 32
+            )
+        }
+    }
+
+    private func associatedData(keyARN: String, context: [String: String]?) -> [UInt8] {
+        var aad = header
+        EncryptionContextEncoding.append(UInt32(keyARN.utf8.count), to: &aad)
+        aad.append(contentsOf: keyARN.utf8)
+        aad.append(contentsOf: EncryptionContextEncoding.encode(context))
+        return aad
+    }
+
+    static func rawMaterialID(_ hex: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        var high: UInt8?
+        for byte in hex.utf8 {
+            let value: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - 48
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = byte - 87
+            default: value = 0
+            }
+            if let h = high {
+                out.append(h << 4 | value)
+                high = nil
+            } else {
+                high = value
+            }
+        }
+        while out.count < 32 { out.append(0) }
+        return Array(out.prefix(32))
+    }
+}

@@ -1,0 +1,94 @@
+import Crypto
+import Foundation
+
+public enum DataKeyPairSpec: String, Sendable, Codable {
+    case rsa2048 = "RSA_2048", rsa3072 = "RSA_3072", rsa4096 = "RSA_4096"
+    case eccNistP256 = "ECC_NIST_P256", eccNistP384 = "ECC_NIST_P384", eccNistP521 = "ECC_NIST_P521"
+    case eccSecgP256k1 = "ECC_SECG_P256K1", sm2 = "SM2", eccNistEdwards25519 = "ECC_NIST_EDWARDS25519"
+}
+
+public struct GenerateDataKeyPairRequest: Decodable, Sendable {
+    var encryptionContext: [String: String]?
+    var keyID: String
+    var keyPairSpec: DataKeyPairSpec
+    var grantTokens: [String]?
+    var recipient: RecipientInfo?
+    var dryRun: Bool?
+    enum CodingKeys: String, CodingKey {
+        case encryptionContext = "EncryptionContext", keyID = "KeyId", keyPairSpec = "KeyPairSpec", grantTokens = "GrantTokens"
+        case recipient = "Recipient", dryRun = "DryRun"
+    }
+}
+
+public struct GenerateDataKeyPairResponse: Encodable, Sendable {
+    var privateKeyCiphertextBlob: Data
+    var privateKeyPlaintext: Data?
+    var publicKey: Data
+    var keyID: String
+    var keyPairSpec: DataKeyPairSpec
+    var keyMaterialID: String?
+    enum CodingKeys: String, CodingKey {
+        case privateKeyCiphertextBlob = "PrivateKeyCiphertextBlob", privateKeyPlaintext = "PrivateKeyPlaintext", publicKey = "PublicKey"
+        case keyID = "KeyId", keyPairSpec = "KeyPairSpec", keyMaterialID = "KeyMaterialId"
+    }
+}
+
+extension KMSService {
+    /// [GenerateDataKeyPair](https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateDataKeyPair.html):
+    /// a PKCS#8 private key encrypted under a symmetric KMS key, so that Decrypt returns it.
+    public func generateDataKeyPair(_ request: GenerateDataKeyPairRequest, caller: Caller) async throws(KMSError) -> GenerateDataKeyPairResponse {
+        try await generateDataKeyPair(request, caller: caller, operation: .generateDataKeyPair, includePlaintext: true)
+    }
+
+    /// [GenerateDataKeyPairWithoutPlaintext](https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateDataKeyPairWithoutPlaintext.html)
+    public func generateDataKeyPairWithoutPlaintext(
+        _ request: GenerateDataKeyPairRequest, caller: Caller
+    ) async throws(KMSError) -> GenerateDataKeyPairResponse {
+        try await generateDataKeyPair(request, caller: caller, operation: .generateDataKeyPairWithoutPlaintext, includePlaintext: false)
+    }
+
+    private func generateDataKeyPair(
+        _ request: GenerateDataKeyPairRequest, caller: Caller, operation: OperationName, includePlaintext: Bool
+    ) async throws(KMSError) -> GenerateDataKeyPairResponse {
+        try Self.refuseRecipient(request.recipient)
+        let key = try await cryptographicKey(request.keyID, caller: caller, operation: operation, usage: .encryptDecrypt)
+        guard Self.isSymmetric(key.keySpec) else {
+            throw KMSError(.invalidKeyUsage, "\(key.arn) key spec is \(key.keySpec.rawValue) which is not valid for \(operation.rawValue).")
+        }
+        if request.keyPairSpec == .sm2 {
+            throw KMSError.unsupported("KeyPairSpec SM2 is only available in China Regions.")
+        }
+        try Self.checkDryRun(request.dryRun)
+        let pair: OpenSSLKey
+        do {
+            switch request.keyPairSpec {
+            case .rsa2048: pair = try OpenSSLKey.generate(algorithm: "RSA", bits: 2048)
+            case .rsa3072: pair = try OpenSSLKey.generate(algorithm: "RSA", bits: 3072)
+            case .rsa4096: pair = try OpenSSLKey.generate(algorithm: "RSA", bits: 4096)
+            case .eccNistP256: pair = try OpenSSLKey.generate(algorithm: "EC", group: "prime256v1")
+            case .eccNistP384: pair = try OpenSSLKey.generate(algorithm: "EC", group: "secp384r1")
+            case .eccNistP521: pair = try OpenSSLKey.generate(algorithm: "EC", group: "secp521r1")
+            case .eccSecgP256k1: pair = try OpenSSLKey.generate(algorithm: "EC", group: "secp256k1")
+            case .eccNistEdwards25519: pair = try OpenSSLKey.generate(algorithm: "ED25519")
+            case .sm2: throw KMSError.unsupported("KeyPairSpec SM2 is only available in China Regions.")
+            }
+        } catch let error as KMSError {
+            throw error
+        } catch {
+            throw KMSError.internalFailure
+        }
+        let privateKey: [UInt8]
+        let publicKey: [UInt8]
+        do {
+            privateKey = try pair.pkcs8()
+            publicKey = try pair.spki()
+        } catch {
+            throw KMSError.internalFailure
+        }
+        let (blob, materialID) = try await encryptPayload(privateKey, key: key, algorithm: .symmetricDefault, context: request.encryptionContext)
+        return GenerateDataKeyPairResponse(
+            privateKeyCiphertextBlob: Data(blob), privateKeyPlaintext: includePlaintext ? Data(privateKey) : nil, publicKey: Data(publicKey),
+            keyID: key.arn, keyPairSpec: request.keyPairSpec, keyMaterialID: materialID
+        )
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+
+/// Shared steps of the cryptographic operations: key usage, key state, material loading, DryRun.
+extension KMSService {
+    /// Resolves a key for a cryptographic operation and checks usage, then state (spec §8 precedence).
+    func cryptographicKey(
+        _ text: String, caller: Caller, operation: OperationName, usage: KeyUsage, specs: ((KeySpec) -> Bool)? = nil
+    ) async throws(KMSError) -> KeyRecord {
+        let key = try await resolveKey(text, caller: caller, allowAlias: true)
+        try Self.requireUsage(key, usage, operation)
+        if let specs, !specs(key.keySpec) {
+            throw KMSError(.invalidKeyUsage, "\(key.arn) key spec is \(key.keySpec.rawValue) which is not valid for \(operation.rawValue).")
+        }
+        try KeyStateRules.check(operation, key)
+        return key
+    }
+
+    static func requireUsage(_ key: KeyRecord, _ usage: KeyUsage, _ operation: OperationName) throws(KMSError) {
+        guard key.keyUsage == usage else {
+            throw KMSError(.invalidKeyUsage, "\(key.arn) key usage is \(key.keyUsage.rawValue) which is not valid for \(operation.rawValue).")
+        }
+    }
+
+    /// The CURRENT material of a key and its ID.
+    func currentMaterial(_ key: KeyRecord) async throws(KMSError) -> (id: String, material: KeyMaterial) {
+        guard let info = key.currentMaterial else { throw KeyStateRules.pendingImport(key.arn) }
+        return (info.id, try await material(key, id: info.id))
+    }
+
+    /// One material of a key, unsealed.
+    func material(_ key: KeyRecord, id: String) async throws(KMSError) -> KeyMaterial {
+        guard let sealed = try await store.sealedMaterial(keyID: key.id, materialID: id, in: key.scope) else {
+            throw KMSError.internalFailure
+        }
+        return try sealer.open(sealed.sealed, keyARN: key.arn, materialID: id)
+    }
+
+    /// The asymmetric private key of a key.
+    func asymmetricKey(_ key: KeyRecord) async throws(KMSError) -> AsymmetricKey {
+        try AsymmetricKey(spec: key.keySpec, material: try await currentMaterial(key).material)
+    }
+
+    static func checkDryRun(_ dryRun: Bool?) throws(KMSError) {
+        if dryRun == true {
+            throw KMSError(.dryRunOperation, "The request would have succeeded, but the DryRun option is set.")
+        }
+    }
+
+    static func refuseRecipient(_ recipient: RecipientInfo?) throws(KMSError) {
+        if recipient != nil {
+            throw KMSError.unsupported("Recipient (Nitro Enclaves attestation) is not supported by this server.")
+        }
+    }
+
+    static func isSymmetric(_ spec: KeySpec) -> Bool { spec == .symmetricDefault }
+
+    static let maximumPlaintext = 4096
+
+    /// AWS's plaintext limits for RSA-OAEP (spec §9.6).
+    static func rsaPlaintextLimit(_ spec: KeySpec, _ algorithm: EncryptionAlgorithm) -> Int? {
+        switch (spec, algorithm) {
+        case (.rsa2048, .rsaesOAEPSHA1): return 214
+        case (.rsa2048, .rsaesOAEPSHA256): return 190
+        case (.rsa3072, .rsaesOAEPSHA1): return 342
+        case (.rsa3072, .rsaesOAEPSHA256): return 318
+        case (.rsa4096, .rsaesOAEPSHA1): return 470
+        case (.rsa4096, .rsaesOAEPSHA256): return 446
+        default: return nil
+        }
+    }
+
+    /// Checks the encryption algorithm against the key and returns it (default SYMMETRIC_DEFAULT).
+    static func encryptionAlgorithm(_ requested: EncryptionAlgorithm?, for key: KeyRecord) throws(KMSError) -> EncryptionAlgorithm {
+        let algorithm = requested ?? .symmetricDefault
+        guard let allowed = KeySpecRules.encryptionAlgorithms(key.keySpec, key.keyUsage), allowed.contains(algorithm) else {
+            throw KMSError(.invalidKeyUsage, "Algorithm \(algorithm.rawValue) is incompatible with key spec \(key.keySpec.rawValue).")
+        }
+        return algorithm
+    }
+
+    /// Encrypts with a symmetric or RSA key (the Encrypt and ReEncrypt destination path).
+    func encryptPayload(
+        _ plaintext: [UInt8], key: KeyRecord, algorithm: EncryptionAlgorithm, context: [String: String]?
+    ) async throws(KMSError) -> (blob: [UInt8], materialID: String?) {
+        if algorithm == .symmetricDefault {
+            let (materialID, material) = try await currentMaterial(key)
+            let blob = try CiphertextBlob.seal(
+                plaintext, material: material, keyID: key.id, keyARN: key.arn, materialID: materialID, context: context, random: random
+            )
+            return (blob.bytes, materialID)
+        }
+        if let context, !context.isEmpty {
+            throw KMSError.validation("EncryptionContext is not supported with asymmetric KMS keys.")
+        }
+        if let limit = Self.rsaPlaintextLimit(key.keySpec, algorithm), plaintext.count > limit {
+            throw KMSError.validation(
+                "Algorithm \(algorithm.rawValue) and key spec \(key.keySpec.rawValue) cannot encrypt data larger than \(limit) bytes."
+            )
+        }
+        return (try await asymmetricKey(key).encrypt(plaintext, algorithm: algorithm), nil)
+    }
+
+    /// Decrypts a ciphertext (the Decrypt and ReEncrypt source path).
+    /// - Parameters:
+    ///   - keyText: the caller's KeyId, required for asymmetric ciphertexts.
+    func decryptPayload(
+        _ ciphertext: [UInt8], keyText: String?, algorithm requested: EncryptionAlgorithm?, context: [String: String]?,
+        caller: Caller, operation: OperationName, dryRun: Bool?, ignoreCiphertext: Bool
+    ) async throws(KMSError) -> (plaintext: [UInt8], key: KeyRecord, algorithm: EncryptionAlgorithm, materialID: String?) {
+        let algorithm = requested ?? .symmetricDefault
+        if algorithm == .symmetricDefault {
+            guard let blob = CiphertextBlob(bytes: ciphertext) else {
+                if ignoreCiphertext, let keyText {
+                    let key = try await cryptographicKey(keyText, caller: caller, operation: operation, usage: .encryptDecrypt)
+                    _ = try Self.encryptionAlgorithm(algorithm, for: key)
+                    try Self.checkDryRun(dryRun)
+                }
+                throw KMSError(.invalidCiphertext, "")
+            }
+            let key: KeyRecord
+            if let keyText {
+                let named = try await resolveKey(keyText, caller: caller, allowAlias: true)
+                guard named.id == blob.keyID else {
+                    throw KMSError(.incorrectKey, "The key ID in the request does not identify a CMK that can perform this operation.")
+                }
+                key = named
+            } else {
+                do {
+                    key = try await liveKey(blob.keyID, scope: caller.scope)
+                } catch where error.code == .notFound {
+                    throw KMSError(.invalidCiphertext, "")
+                }
+            }
+            try Self.requireUsage(key, .encryptDecrypt, operation)
+            _ = try Self.encryptionAlgorithm(algorithm, for: key)
+            try KeyStateRules.check(operation, key)
+            try Self.checkDryRun(dryRun)
+            guard key.materials.contains(where: { $0.id == blob.materialID && $0.state != .pendingRotation }) else {
+                throw KMSError(.invalidCiphertext, "")
+            }
+            let material = try await material(key, id: blob.materialID)
+            return (try blob.open(material: material, keyARN: key.arn, context: context), key, algorithm, blob.materialID)
+        }
+        guard let keyText else {
+            throw KMSError.validation("KeyId is required when the EncryptionAlgorithm is \(algorithm.rawValue).")
+        }
+        let key = try await cryptographicKey(keyText, caller: caller, operation: operation, usage: .encryptDecrypt)
+        _ = try Self.encryptionAlgorithm(algorithm, for: key)
+        try Self.checkDryRun(dryRun)
+        if let context, !context.isEmpty {
+            throw KMSError.validation("EncryptionContext is not supported with asymmetric KMS keys.")
+        }
+        return (try await asymmetricKey(key).decrypt(ciphertext, algorithm: algorithm), key, algorithm, nil)
+    }
+}
