@@ -3,7 +3,7 @@ import Testing
 
 @testable import SigV4
 
-/// The AWS Signature Version 4 test suite (see `.vectors/README.md`), each case
+/// The AWS Signature Version 4 test suite (see `Vectors/README.md`), each case
 /// checked stage by stage and then end to end through the verifier.
 @Suite struct AWSTestSuiteTests {
     @Test func suiteFixtureHasEnoughCases() throws {

@@ -15,7 +15,7 @@ Two kinds of case:
 
 The clock is frozen by patching botocore.auth.get_current_datetime.
 Needs only botocore (pip install botocore). Run:
-    python3 Tests/SigV4Tests/.vectors/capture_botocore.py
+    python3 Tests/SigV4Tests/Vectors/capture_botocore.py
 """
 
 import base64
@@ -210,7 +210,7 @@ def main():
             "eu-central-1", plain, "list_keys"))
 
     fixture = {
-        "generator": "Tests/SigV4Tests/.vectors/capture_botocore.py",
+        "generator": "Tests/SigV4Tests/Vectors/capture_botocore.py",
         "botocoreVersion": botocore.__version__,
         "python": sys.version.split()[0],
         "cases": cases,
