@@ -82,5 +82,10 @@ struct OperationRouter: Sendable {
         .verifyMac: route(KMSService.verifyMac),
         .getPublicKey: route(KMSService.getPublicKey),
         .deriveSharedSecret: route(KMSService.deriveSharedSecret),
+        .getParametersForImport: route(KMSService.getParametersForImport),
+        .importKeyMaterial: route(KMSService.importKeyMaterial),
+        .deleteImportedKeyMaterial: route(KMSService.deleteImportedKeyMaterial),
+        .rotateKeyOnDemand: route(KMSService.rotateKeyOnDemand),
+        .listKeyRotations: route(KMSService.listKeyRotations),
     ])
 }

@@ -61,6 +61,23 @@ public final class SQLiteKeyStore: KeyStore {
                     """
             )
         }
+        migrator.registerMigration("v2-import") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE kms_key ADD COLUMN next_expiry DOUBLE;
+                    CREATE INDEX kms_key_next_expiry ON kms_key (next_expiry) WHERE next_expiry IS NOT NULL;
+                    CREATE TABLE wrapping_key (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        account TEXT NOT NULL,
+                        region TEXT NOT NULL,
+                        key_id TEXT NOT NULL,
+                        sealed BLOB NOT NULL,
+                        expires_at DOUBLE NOT NULL
+                    );
+                    CREATE INDEX wrapping_key_expiry ON wrapping_key (expires_at);
+                    """
+            )
+        }
         return migrator
     }
 
@@ -102,8 +119,11 @@ public final class SQLiteKeyStore: KeyStore {
     public func insertKey(_ key: KeyRecord, materials: [SealedMaterial]) async throws(KMSError) {
         try await run({ db in
             try db.execute(
-                sql: "INSERT INTO kms_key (account, region, key_id, deletion_date, document) VALUES (?, ?, ?, ?, ?)",
-                arguments: [key.scope.accountID, key.scope.region, key.id.rawValue, key.deletionDate?.timeIntervalSince1970, try Self.encode(key)]
+                sql: "INSERT INTO kms_key (account, region, key_id, deletion_date, next_expiry, document) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    key.scope.accountID, key.scope.region, key.id.rawValue, key.deletionDate?.timeIntervalSince1970,
+                    key.nextExpiry?.timeIntervalSince1970, try Self.encode(key),
+                ]
             )
             for material in materials {
                 try db.execute(
@@ -127,7 +147,7 @@ public final class SQLiteKeyStore: KeyStore {
     }
 
     public func updateKey(
-        _ id: KeyID, in scope: Scope, _ mutate: @escaping @Sendable (inout KeyRecord) throws(KMSError) -> Void
+        _ id: KeyID, in scope: Scope, _ mutate: @escaping @Sendable (inout KeyRecord, inout MaterialChanges) throws(KMSError) -> Void
     ) async throws(KMSError) -> KeyRecord {
         try await run({ db in
             guard
@@ -137,12 +157,68 @@ public final class SQLiteKeyStore: KeyStore {
                 )
             else { throw KMSError.notFound("Key '\(scope.keyARN(id))' does not exist") }
             var record = try Self.decode(document)
-            try mutate(&record)
+            var changes = MaterialChanges()
+            try mutate(&record, &changes)
             try db.execute(
-                sql: "UPDATE kms_key SET deletion_date = ?, document = ? WHERE account = ? AND region = ? AND key_id = ?",
-                arguments: [record.deletionDate?.timeIntervalSince1970, try Self.encode(record), scope.accountID, scope.region, id.rawValue]
+                sql: "UPDATE kms_key SET deletion_date = ?, next_expiry = ?, document = ? WHERE account = ? AND region = ? AND key_id = ?",
+                arguments: [
+                    record.deletionDate?.timeIntervalSince1970, record.nextExpiry?.timeIntervalSince1970, try Self.encode(record),
+                    scope.accountID, scope.region, id.rawValue,
+                ]
             )
+            for materialID in changes.delete {
+                try db.execute(
+                    sql: "DELETE FROM key_material WHERE account = ? AND region = ? AND key_id = ? AND material_id = ?",
+                    arguments: [scope.accountID, scope.region, id.rawValue, materialID]
+                )
+            }
+            for material in changes.upsert {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO key_material (account, region, key_id, material_id, sealed) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [scope.accountID, scope.region, id.rawValue, material.materialID, Data(material.sealed)]
+                )
+            }
             return record
+        }, write: true)
+    }
+
+    public func keysWithExpiringMaterial(at date: Date, limit: Int) async throws(KMSError) -> [(Scope, KeyID)] {
+        let rows: [KeyRecord] = try await run({ db in
+            let documents = try String.fetchAll(
+                db, sql: "SELECT document FROM kms_key WHERE next_expiry IS NOT NULL AND next_expiry <= ? ORDER BY next_expiry LIMIT ?",
+                arguments: [date.timeIntervalSince1970, limit]
+            )
+            return try documents.map(Self.decode)
+        }, write: false)
+        return rows.map { ($0.scope, $0.id) }
+    }
+
+    public func insertWrappingKey(_ key: StoredWrappingKey) async throws(KMSError) {
+        try await run({ db in
+            try db.execute(
+                sql: "INSERT INTO wrapping_key (id, account, region, key_id, sealed, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [key.id, key.scope.accountID, key.scope.region, key.keyID.rawValue, Data(key.sealed), key.expiresAt.timeIntervalSince1970]
+            )
+        }, write: true)
+    }
+
+    public func wrappingKey(_ id: String) async throws(KMSError) -> StoredWrappingKey? {
+        try await run({ db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM wrapping_key WHERE id = ?", arguments: [id]),
+                let keyID = KeyID(row["key_id"] as String)
+            else { return nil }
+            let sealed: Data = row["sealed"]
+            return StoredWrappingKey(
+                id: id, scope: Scope(accountID: row["account"], region: row["region"]), keyID: keyID, sealed: Array(sealed),
+                expiresAt: Date(timeIntervalSince1970: row["expires_at"])
+            )
+        }, write: false)
+    }
+
+    public func deleteWrappingKeys(expiredAt date: Date) async throws(KMSError) -> Int {
+        try await run({ db in
+            try db.execute(sql: "DELETE FROM wrapping_key WHERE expires_at <= ?", arguments: [date.timeIntervalSince1970])
+            return db.changesCount
         }, write: true)
     }
 

@@ -78,9 +78,13 @@ struct Serve: AsyncParsableCommand {
             )
         }
 
-        let service = KMSService(store: store, sealer: sealer, clock: SystemClock(), random: SystemRandom())
+        let pool = WrappingKeyPool()
+        let service = KMSService(store: store, sealer: sealer, clock: SystemClock(), random: SystemRandom(), wrappingKeys: pool)
         let sweeper = KeyDeletionSweeper(service: service, logger: logger)
-        let app = buildApplication(service: service, identities: identities, host: host, port: port, services: [sweeper], logger: logger)
+        let poolService = WrappingKeyPoolService(pool: pool, logger: logger)
+        let app = buildApplication(
+            service: service, identities: identities, host: host, port: port, services: [sweeper, poolService], logger: logger
+        )
         logger.info("coffer.start", metadata: ["coffer.address": "\(host):\(port)", "coffer.store": "\(databasePath)"])
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }

@@ -39,6 +39,16 @@ public struct MaterialSealer: Sendable {
         return opened == KeyMaterial(unsafeBytes: Self.checkPlaintext)
     }
 
+    /// Seals bytes for another purpose (import tokens, wrapping keys); `purpose` is the associated data.
+    func seal(bytes: [UInt8], purpose: [UInt8]) throws(KMSError) -> [UInt8] {
+        try seal(KeyMaterial(unsafeBytes: bytes), associatedData: purpose)
+    }
+
+    /// Opens what `seal(bytes:purpose:)` sealed with the same purpose; nil on any mismatch.
+    func open(bytes: [UInt8], purpose: [UInt8]) -> KeyMaterial? {
+        try? open(bytes, associatedData: purpose)
+    }
+
     static func associatedData(keyARN: String, materialID: String) -> [UInt8] {
         var aad = Array("coffer/material/v1".utf8)
         aad.append(0)

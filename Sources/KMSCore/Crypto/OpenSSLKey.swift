@@ -230,3 +230,69 @@ enum OpenSSLDigest {
         return Array(out.prefix(length))
     }
 }
+
+extension OpenSSLKey {
+    /// OpenSSL's consistency check of a private key (for RSA: primes, exponents, CRT values; for EC: the point).
+    var passesPairwiseCheck: Bool {
+        guard let ctx = EVP_PKEY_CTX_new(pointer, nil) else { return false }
+        defer { EVP_PKEY_CTX_free(ctx) }
+        let result = EVP_PKEY_pairwise_check(ctx)
+        ERR_clear_error()
+        return result == 1
+    }
+
+    /// True for RSA keys with more than two primes.
+    var isMultiPrimeRSA: Bool {
+        var factor: OpaquePointer?
+        let found = EVP_PKEY_get_bn_param(pointer, "rsa-factor3", &factor)
+        if let factor { BN_free(factor) }
+        ERR_clear_error()
+        return found == 1
+    }
+}
+
+/// AES key wrap with padding (RFC 5649), through OpenSSL's `AES-*-WRAP-PAD` ciphers.
+public enum AESKeyWrapPad {
+    /// Wraps `plaintext` under a 16-, 24- or 32-byte key-encryption key. Returns nil for a bad key or empty input.
+    public static func wrap(_ plaintext: [UInt8], kek: [UInt8]) -> [UInt8]? { run(plaintext, kek: kek, encrypt: true) }
+
+    /// Unwraps; nil when the integrity check fails.
+    public static func unwrap(_ ciphertext: [UInt8], kek: [UInt8]) -> [UInt8]? {
+        guard ciphertext.count >= 16, ciphertext.count % 8 == 0 else { return nil }
+        return run(ciphertext, kek: kek, encrypt: false)
+    }
+
+    private static func run(_ input: [UInt8], kek: [UInt8], encrypt: Bool) -> [UInt8]? {
+        let name: String
+        switch kek.count {
+        case 16: name = "AES-128-WRAP-PAD"
+        case 24: name = "AES-192-WRAP-PAD"
+        case 32: name = "AES-256-WRAP-PAD"
+        default: return nil
+        }
+        guard !input.isEmpty, let cipher = EVP_CIPHER_fetch(nil, name, nil) else { return nil }
+        defer { EVP_CIPHER_free(cipher) }
+        guard let ctx = EVP_CIPHER_CTX_new() else { return nil }
+        defer { EVP_CIPHER_CTX_free(ctx) }
+        EVP_CIPHER_CTX_set_flags(ctx, Int32(EVP_CIPHER_CTX_FLAG_WRAP_ALLOW))
+        guard EVP_CipherInit_ex2(ctx, cipher, kek, nil, encrypt ? 1 : 0, nil) == 1 else {
+            ERR_clear_error()
+            return nil
+        }
+        var output = [UInt8](repeating: 0, count: input.count + 16)
+        var length: Int32 = 0
+        guard EVP_CipherUpdate(ctx, &output, &length, input, Int32(input.count)) == 1, length >= 0 else {
+            ERR_clear_error()
+            return nil
+        }
+        var finalLength: Int32 = 0
+        let finalOK = output.withUnsafeMutableBufferPointer { buffer in
+            EVP_CipherFinal_ex(ctx, buffer.baseAddress?.advanced(by: Int(length)), &finalLength) == 1
+        }
+        guard finalOK else {
+            ERR_clear_error()
+            return nil
+        }
+        return Array(output.prefix(Int(length + finalLength)))
+    }
+}

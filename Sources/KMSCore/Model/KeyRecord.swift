@@ -20,15 +20,52 @@ public struct MaterialInfo: Sendable, Hashable, Codable {
         case pendingMultiRegionImportAndRotation = "PENDING_MULTI_REGION_IMPORT_AND_ROTATION"
     }
 
+    public enum ImportState: String, Sendable, Codable {
+        case imported = "IMPORTED"
+        case pendingImport = "PENDING_IMPORT"
+    }
+
+    public enum RotationType: String, Sendable, Codable {
+        case automatic = "AUTOMATIC"
+        case onDemand = "ON_DEMAND"
+    }
+
     /// 64 lower-case hex digits.
     public var id: String
     public var state: State
+    /// When the material was first associated with the key.
     public var createdAt: Date
+    /// Whether the sealed bytes are present (always for AWS_KMS keys; imported material can be deleted or expire).
+    public var importState: ImportState
+    public var description: String?
+    /// Set for imported material: the model and date of its last import.
+    public var expirationModel: ExpirationModel?
+    public var validTo: Date?
+    /// When the material became CURRENT through a rotation.
+    public var rotationDate: Date?
+    public var rotationType: RotationType?
 
-    public init(id: String, state: State, createdAt: Date) {
+    public init(id: String, state: State, createdAt: Date, importState: ImportState = .imported) {
         self.id = id
         self.state = state
         self.createdAt = createdAt
+        self.importState = importState
+    }
+
+    /// CURRENT and NON_CURRENT materials are permanently associated; staged ones are not.
+    public var isPermanentlyAssociated: Bool { state == .current || state == .nonCurrent }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        state = try container.decode(State.self, forKey: .state)
+        createdAt = try container.decode(Date.self, forKey: .createdAt)
+        importState = try container.decodeIfPresent(ImportState.self, forKey: .importState) ?? .imported
+        description = try container.decodeIfPresent(String.self, forKey: .description)
+        expirationModel = try container.decodeIfPresent(ExpirationModel.self, forKey: .expirationModel)
+        validTo = try container.decodeIfPresent(Date.self, forKey: .validTo)
+        rotationDate = try container.decodeIfPresent(Date.self, forKey: .rotationDate)
+        rotationType = try container.decodeIfPresent(RotationType.self, forKey: .rotationType)
     }
 }
 
@@ -49,6 +86,10 @@ public struct KeyRecord: Sendable, Hashable, Codable {
     public var policy: String
     public var tags: [Tag]
     public var materials: [MaterialInfo]
+    /// On-demand rotations performed so far (AWS allows 25 per key).
+    public var onDemandRotations: Int?
+    /// The ExpirationModel of the last import (shown by DescribeKey for EXTERNAL keys).
+    public var lastExpirationModel: ExpirationModel?
 
     public init(
         id: KeyID, scope: Scope, creationDate: Date, description: String, keySpec: KeySpec, keyUsage: KeyUsage,
@@ -72,11 +113,39 @@ public struct KeyRecord: Sendable, Hashable, Codable {
 
     public var arn: String { scope.keyARN(id) }
 
-    /// The key state AWS reports, derived from the stored facts (spec §12).
+    /// The key state AWS reports, derived from the stored facts (spec §12): an EXTERNAL key is PendingImport until
+    /// every permanently associated material is present. Call `expireMaterials(at:)` first to apply ValidTo.
     public var state: KeyState {
         if deletionDate != nil { return .pendingDeletion }
-        if origin == .external && !materials.contains(where: { $0.state == .current }) { return .pendingImport }
+        if origin == .external && !hasAllPermanentMaterial { return .pendingImport }
         return enabled ? .enabled : .disabled
+    }
+
+    /// True when a CURRENT material exists and every CURRENT or NON_CURRENT material is imported.
+    public var hasAllPermanentMaterial: Bool {
+        materials.contains { $0.state == .current }
+            && materials.allSatisfy { !$0.isPermanentlyAssociated || $0.importState == .imported }
+    }
+
+    /// The earliest ValidTo among imported materials, for the expiry sweeper.
+    public var nextExpiry: Date? {
+        materials.filter { $0.importState == .imported }.compactMap(\.validTo).min()
+    }
+
+    /// Applies expiry at `now`: a permanently associated material past its ValidTo becomes PENDING_IMPORT, a staged
+    /// one is dropped. - Returns: the IDs whose sealed bytes must be deleted.
+    @discardableResult
+    public mutating func expireMaterials(at now: Date) -> [String] {
+        var deleted: [String] = []
+        materials = materials.compactMap { material in
+            guard material.importState == .imported, let validTo = material.validTo, validTo <= now else { return material }
+            deleted.append(material.id)
+            guard material.isPermanentlyAssociated else { return nil }
+            var expired = material
+            expired.importState = .pendingImport
+            return expired
+        }
+        return deleted
     }
 
     /// The CURRENT material, if any.

@@ -6,12 +6,17 @@ public struct KMSService: Sendable {
     public let sealer: MaterialSealer
     public let clock: any KMSClock
     public let random: any RandomSource
+    public let wrappingKeys: WrappingKeyPool
 
-    public init(store: any KeyStore, sealer: MaterialSealer, clock: any KMSClock, random: any RandomSource) {
+    public init(
+        store: any KeyStore, sealer: MaterialSealer, clock: any KMSClock, random: any RandomSource,
+        wrappingKeys: WrappingKeyPool = WrappingKeyPool(targets: [:])
+    ) {
         self.store = store
         self.sealer = sealer
         self.clock = clock
         self.random = random
+        self.wrappingKeys = wrappingKeys
     }
 
     /// Resolves the text of a `KeyId` member to a live key of the caller's scope.
@@ -41,13 +46,14 @@ public struct KMSService: Sendable {
 
     /// The key if it exists and its deletion date has not passed. A key past its deletion date is purged.
     func liveKey(_ id: KeyID, scope: Scope) async throws(KMSError) -> KeyRecord {
-        guard let record = try await store.key(id, in: scope) else {
+        guard var record = try await store.key(id, in: scope) else {
             throw KMSError.notFound("Key '\(scope.keyARN(id))' does not exist")
         }
         if let deletionDate = record.deletionDate, deletionDate <= clock.now() {
             try await store.deleteKey(id, in: scope)
             throw KMSError.notFound("Key '\(scope.keyARN(id))' does not exist")
         }
+        record.expireMaterials(at: clock.now())
         return record
     }
 
@@ -55,10 +61,37 @@ public struct KMSService: Sendable {
     func updateKey(
         _ key: KeyRecord, for operation: OperationName, _ mutate: @escaping @Sendable (inout KeyRecord) throws(KMSError) -> Void
     ) async throws(KMSError) -> KeyRecord {
-        try await store.updateKey(key.id, in: key.scope) { (record: inout KeyRecord) throws(KMSError) in
-            try KeyStateRules.check(operation, record)
+        try await updateKey(key, for: operation) { (record: inout KeyRecord, _: inout MaterialChanges) throws(KMSError) in
             try mutate(&record)
         }
+    }
+
+    /// Applies a change to a key and its sealed materials atomically. Material expiry is applied (and persisted) first;
+    /// then the key-state check for `operation`, if any; then `mutate`.
+    func updateKey(
+        _ key: KeyRecord, for operation: OperationName?,
+        _ mutate: @escaping @Sendable (inout KeyRecord, inout MaterialChanges) throws(KMSError) -> Void
+    ) async throws(KMSError) -> KeyRecord {
+        let now = clock.now()
+        return try await store.updateKey(key.id, in: key.scope) { (record: inout KeyRecord, changes: inout MaterialChanges) throws(KMSError) in
+            changes.delete.append(contentsOf: record.expireMaterials(at: now))
+            if let operation { try KeyStateRules.check(operation, record) }
+            try mutate(&record, &changes)
+        }
+    }
+
+    /// Deletes expired key material (its sealed bytes) and expired wrapping keys. Called by the sweeper.
+    /// - Returns: how many keys had material expire.
+    public func expireDueMaterial(limit: Int = 500) async throws(KMSError) -> Int {
+        let now = clock.now()
+        _ = try await store.deleteWrappingKeys(expiredAt: now)
+        let due = try await store.keysWithExpiringMaterial(at: now, limit: limit)
+        for (scope, id) in due {
+            _ = try await store.updateKey(id, in: scope) { (record: inout KeyRecord, changes: inout MaterialChanges) throws(KMSError) in
+                changes.delete.append(contentsOf: record.expireMaterials(at: now))
+            }
+        }
+        return due.count
     }
 
     private func aliasTarget(_ name: AliasName, scope: Scope) async throws(KMSError) -> KeyID {

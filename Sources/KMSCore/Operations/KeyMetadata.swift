@@ -37,6 +37,8 @@ public struct KeyMetadata: Encodable, Sendable, Equatable {
     var multiRegion: Bool
     var multiRegionConfiguration: MultiRegionConfiguration?
     var currentKeyMaterialID: String?
+    var expirationModel: ExpirationModel?
+    var validTo: Date?
 
     enum CodingKeys: String, CodingKey {
         case awsAccountID = "AWSAccountId", keyID = "KeyId", arn = "Arn", creationDate = "CreationDate", enabled = "Enabled"
@@ -45,7 +47,7 @@ public struct KeyMetadata: Encodable, Sendable, Equatable {
         case encryptionAlgorithms = "EncryptionAlgorithms", signingAlgorithms = "SigningAlgorithms"
         case macAlgorithms = "MacAlgorithms", keyAgreementAlgorithms = "KeyAgreementAlgorithms"
         case multiRegion = "MultiRegion", multiRegionConfiguration = "MultiRegionConfiguration"
-        case currentKeyMaterialID = "CurrentKeyMaterialId"
+        case currentKeyMaterialID = "CurrentKeyMaterialId", expirationModel = "ExpirationModel", validTo = "ValidTo"
     }
 
     public init(_ key: KeyRecord) {
@@ -77,6 +79,19 @@ public struct KeyMetadata: Encodable, Sendable, Equatable {
         }
         if key.keySpec == .symmetricDefault {
             self.currentKeyMaterialID = key.currentMaterial?.id
+        }
+        if key.origin == .external, !key.materials.isEmpty {
+            // Spec §10.1: over the permanently associated materials that are present; staged material excluded.
+            let present = key.materials.filter { $0.isPermanentlyAssociated && $0.importState == .imported }
+            let expiring = present.compactMap(\.validTo)
+            if let earliest = expiring.min() {
+                self.expirationModel = .keyMaterialExpires
+                self.validTo = earliest
+            } else if !present.isEmpty {
+                self.expirationModel = .keyMaterialDoesNotExpire
+            } else {
+                self.expirationModel = key.lastExpirationModel
+            }
         }
     }
 }

@@ -6,7 +6,7 @@ public enum KeyStateRules {
         case always
         /// Management operation: refused only while PendingDeletion (S3).
         case notPendingDeletion
-        /// EnableKey / DisableKey: refused while PendingDeletion (S3) or PendingImport (S5).
+        /// EnableKey / DisableKey / GetPublicKey: refused while PendingDeletion (S3) or PendingImport (S5).
         case adminStateChange
         /// Cryptographic operation: needs Enabled (D1, S3, S5).
         case cryptographic
@@ -17,11 +17,14 @@ public enum KeyStateRules {
     static func policy(for operation: OperationName) -> Policy {
         switch operation {
         case .describeKey, .getKeyPolicy, .listKeyPolicies, .listResourceTags, .putKeyPolicy, .deleteAlias,
-            .listAliases, .listGrants, .retireGrant, .revokeGrant, .getKeyLastUsage, .listKeyRotations:
+            .listAliases, .listGrants, .retireGrant, .revokeGrant, .getKeyLastUsage, .listKeyRotations, .deleteImportedKeyMaterial,
+            .getKeyRotationStatus:
             return .always
-        case .createAlias, .tagResource, .untagResource, .updateKeyDescription, .updateAlias, .scheduleKeyDeletion:
+        case .createAlias, .tagResource, .untagResource, .updateKeyDescription, .updateAlias, .scheduleKeyDeletion,
+            .getParametersForImport, .importKeyMaterial:
             return .notPendingDeletion
-        case .enableKey, .disableKey:
+        case .enableKey, .disableKey, .getPublicKey:
+            // GetPublicKey on PendingImport: S5, since Coffer keeps no public half without the material (spec §8 note).
             return .adminStateChange
         case .cancelKeyDeletion:
             return .pendingDeletionOnly

@@ -18,6 +18,7 @@ public actor InMemoryKeyStore: KeyStore {
     private var materials: [ScopedKey: [String: SealedMaterial]] = [:]
     private var aliasRecords: [ScopedAlias: AliasRecord] = [:]
     private var meta: [String: [UInt8]] = [:]
+    private var wrappingKeys: [String: StoredWrappingKey] = [:]
 
     public init() {}
 
@@ -35,13 +36,33 @@ public actor InMemoryKeyStore: KeyStore {
     public func key(_ id: KeyID, in scope: Scope) -> KeyRecord? { keyRecords[slot(id, scope)] }
 
     public func updateKey(
-        _ id: KeyID, in scope: Scope, _ mutate: @escaping @Sendable (inout KeyRecord) throws(KMSError) -> Void
+        _ id: KeyID, in scope: Scope, _ mutate: @escaping @Sendable (inout KeyRecord, inout MaterialChanges) throws(KMSError) -> Void
     ) throws(KMSError) -> KeyRecord {
         let s = slot(id, scope)
         guard var record = keyRecords[s] else { throw KMSError.notFound("Key '\(scope.keyARN(id))' does not exist") }
-        try mutate(&record)
+        var changes = MaterialChanges()
+        try mutate(&record, &changes)
         keyRecords[s] = record
+        var sealed = materials[s] ?? [:]
+        for materialID in changes.delete { sealed[materialID] = nil }
+        for material in changes.upsert { sealed[material.materialID] = material }
+        materials[s] = sealed
         return record
+    }
+
+    public func keysWithExpiringMaterial(at date: Date, limit: Int) -> [(Scope, KeyID)] {
+        let due = keyRecords.values.filter { ($0.nextExpiry ?? .distantFuture) <= date }.sorted { $0.id < $1.id }
+        return due.prefix(limit).map { ($0.scope, $0.id) }
+    }
+
+    public func insertWrappingKey(_ key: StoredWrappingKey) { wrappingKeys[key.id] = key }
+
+    public func wrappingKey(_ id: String) -> StoredWrappingKey? { wrappingKeys[id] }
+
+    public func deleteWrappingKeys(expiredAt date: Date) -> Int {
+        let expired = wrappingKeys.values.filter { $0.expiresAt <= date }.map(\.id)
+        for id in expired { wrappingKeys[id] = nil }
+        return expired.count
     }
 
     public func deleteKey(_ id: KeyID, in scope: Scope) {

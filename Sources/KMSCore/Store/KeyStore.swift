@@ -13,6 +13,33 @@ public struct SealedMaterial: Sendable, Hashable {
     }
 }
 
+/// Changes to a key's sealed materials made in the same transaction as a key update.
+public struct MaterialChanges: Sendable {
+    /// Sealed materials to insert or replace.
+    public var upsert: [SealedMaterial] = []
+    /// Material IDs whose sealed bytes are deleted.
+    public var delete: [String] = []
+
+    public init() {}
+}
+
+/// A wrapping key pair issued by GetParametersForImport: the private key sealed under the root key.
+public struct StoredWrappingKey: Sendable, Hashable {
+    public var id: String
+    public var scope: Scope
+    public var keyID: KeyID
+    public var sealed: [UInt8]
+    public var expiresAt: Date
+
+    public init(id: String, scope: Scope, keyID: KeyID, sealed: [UInt8], expiresAt: Date) {
+        self.id = id
+        self.scope = scope
+        self.keyID = keyID
+        self.sealed = sealed
+        self.expiresAt = expiresAt
+    }
+}
+
 /// An alias as stored.
 public struct AliasRecord: Sendable, Hashable, Codable {
     public var name: AliasName
@@ -39,11 +66,19 @@ public protocol KeyStore: Sendable {
     func insertKey(_ key: KeyRecord, materials: [SealedMaterial]) async throws(KMSError)
     /// The key with this ID in this scope, or nil.
     func key(_ id: KeyID, in scope: Scope) async throws(KMSError) -> KeyRecord?
-    /// Atomically reads the key, applies `mutate` and writes it back. If `mutate` throws nothing is written.
-    /// - Throws: `NotFoundException` when the key does not exist, or what `mutate` throws.
+    /// Like `updateKey`, and also inserts or deletes sealed materials in the same transaction.
     func updateKey(
-        _ id: KeyID, in scope: Scope, _ mutate: @escaping @Sendable (inout KeyRecord) throws(KMSError) -> Void
+        _ id: KeyID, in scope: Scope,
+        _ mutate: @escaping @Sendable (inout KeyRecord, inout MaterialChanges) throws(KMSError) -> Void
     ) async throws(KMSError) -> KeyRecord
+    /// Keys (of every scope) with a material whose ValidTo is at or before `date`.
+    func keysWithExpiringMaterial(at date: Date, limit: Int) async throws(KMSError) -> [(Scope, KeyID)]
+    /// Stores a wrapping key issued by GetParametersForImport.
+    func insertWrappingKey(_ key: StoredWrappingKey) async throws(KMSError)
+    /// A wrapping key by ID, or nil once deleted.
+    func wrappingKey(_ id: String) async throws(KMSError) -> StoredWrappingKey?
+    /// Deletes wrapping keys that expired at or before `date`; returns how many.
+    func deleteWrappingKeys(expiredAt date: Date) async throws(KMSError) -> Int
     /// Removes a key with its materials and aliases. Removing a missing key is not an error.
     func deleteKey(_ id: KeyID, in scope: Scope) async throws(KMSError)
     /// Keys of a scope in key-ID order, strictly after `after`, at most `limit`.
@@ -68,4 +103,14 @@ public protocol KeyStore: Sendable {
     /// Store-wide metadata (e.g. the root-key check value).
     func metaValue(_ name: String) async throws(KMSError) -> [UInt8]?
     func setMetaValue(_ name: String, _ value: [UInt8]) async throws(KMSError)
+}
+
+extension KeyStore {
+    public func updateKey(
+        _ id: KeyID, in scope: Scope, _ mutate: @escaping @Sendable (inout KeyRecord) throws(KMSError) -> Void
+    ) async throws(KMSError) -> KeyRecord {
+        try await updateKey(id, in: scope) { (record: inout KeyRecord, _: inout MaterialChanges) throws(KMSError) in
+            try mutate(&record)
+        }
+    }
 }

@@ -2,14 +2,15 @@ import KMSCore
 import Logging
 import ServiceLifecycle
 
-/// Deletes keys whose deletion window has passed. A `Service` in the application's group, so it stops
-/// with the server; lookups also treat such keys as gone, so the sweeper's period only bounds disk use.
+/// Deletes keys whose deletion window has passed, key material past its ValidTo, and expired wrapping keys.
+/// A `Service` in the application's group, so it stops with the server. Lookups also apply both dates at each use,
+/// so the sweeper's period only bounds how long deleted secrets stay on disk.
 public struct KeyDeletionSweeper: Service {
     let service: KMSService
     let interval: Duration
     let logger: Logger
 
-    public init(service: KMSService, interval: Duration = .seconds(60), logger: Logger) {
+    public init(service: KMSService, interval: Duration = .seconds(5), logger: Logger) {
         self.service = service
         self.interval = interval
         self.logger = logger
@@ -27,6 +28,8 @@ public struct KeyDeletionSweeper: Service {
             do {
                 let purged = try await service.purgeDueKeys()
                 if purged > 0 { logger.info("kms.sweeper.deleted", metadata: ["kms.count": "\(purged)"]) }
+                let expired = try await service.expireDueMaterial()
+                if expired > 0 { logger.info("kms.sweeper.material_expired", metadata: ["kms.count": "\(expired)"]) }
             } catch {
                 logger.error("kms.sweeper.failed", metadata: ["kms.error_type": "\(error.wireType)"])
             }

@@ -52,7 +52,7 @@ extension KMSService {
         guard KeySpecRules.family(key.keySpec) == "asymmetric" else {
             throw KMSError.unsupported("\(key.arn) key spec is \(key.keySpec.rawValue) which is not valid for GetPublicKey.")
         }
-        if key.state == .pendingDeletion { throw KeyStateRules.pendingDeletion(key.arn) }
+        try KeyStateRules.check(.getPublicKey, key)
         let publicKey = try await asymmetricKey(key).publicKeyDER()
         return GetPublicKeyResponse(
             keyID: key.arn, publicKey: Data(publicKey), customerMasterKeySpec: key.keySpec.rawValue, keySpec: key.keySpec,

@@ -1,0 +1,163 @@
+import Foundation
+
+public enum ImportType: String, Sendable, Codable {
+    case newKeyMaterial = "NEW_KEY_MATERIAL", existingKeyMaterial = "EXISTING_KEY_MATERIAL"
+}
+
+public struct ImportKeyMaterialRequest: Decodable, Sendable {
+    var keyID: String
+    var importToken: Data
+    var encryptedKeyMaterial: Data
+    var validTo: Date?
+    var expirationModel: ExpirationModel?
+    var importType: ImportType?
+    var keyMaterialDescription: String?
+    var keyMaterialID: String?
+    enum CodingKeys: String, CodingKey {
+        case keyID = "KeyId", importToken = "ImportToken", encryptedKeyMaterial = "EncryptedKeyMaterial", validTo = "ValidTo"
+        case expirationModel = "ExpirationModel", importType = "ImportType", keyMaterialDescription = "KeyMaterialDescription"
+        case keyMaterialID = "KeyMaterialId"
+    }
+}
+
+public struct ImportKeyMaterialResponse: Encodable, Sendable {
+    var keyID: String
+    var keyMaterialID: String?
+    enum CodingKeys: String, CodingKey { case keyID = "KeyId", keyMaterialID = "KeyMaterialId" }
+}
+
+extension KMSService {
+    static let maximumValidity: TimeInterval = 365 * 86_400
+
+    /// [ImportKeyMaterial](https://docs.aws.amazon.com/kms/latest/APIReference/API_ImportKeyMaterial.html), with the checks
+    /// in the order of spec §4.4 and the state transitions of §4.6.
+    public func importKeyMaterial(_ request: ImportKeyMaterialRequest, caller: Caller) async throws(KMSError) -> ImportKeyMaterialResponse {
+        // 2–4: the key, its origin, its state.
+        let key = try await resolveKey(request.keyID, caller: caller, allowAlias: false)
+        try Self.requireExternal(key)
+        try KeyStateRules.check(.importKeyMaterial, key)
+
+        // 5: parameter combinations.
+        let now = clock.now()
+        let model = request.expirationModel ?? .keyMaterialExpires
+        switch model {
+        case .keyMaterialExpires:
+            guard let validTo = request.validTo else {
+                throw KMSError.validation("A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES")
+            }
+            guard validTo > now else { throw KMSError.validation("ValidTo must be in the future.") }
+            guard validTo <= now.addingTimeInterval(Self.maximumValidity) else {
+                throw KMSError.validation("ValidTo must be at most 365 days in the future.")
+            }
+        case .keyMaterialDoesNotExpire:
+            if request.validTo != nil {
+                throw KMSError.validation("A validTo date must not be set if the ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE")
+            }
+        }
+        let symmetric = key.keySpec == .symmetricDefault
+        if !symmetric, request.importType != nil || request.keyMaterialID != nil || request.keyMaterialDescription != nil {
+            throw KMSError.validation(
+                "ImportType, KeyMaterialId and KeyMaterialDescription are only valid for symmetric encryption keys; \(key.arn) is \(key.keySpec.rawValue)."
+            )
+        }
+        if request.importType == .newKeyMaterial, request.keyMaterialID != nil {
+            throw KMSError.validation("KeyMaterialId must not be set when ImportType is NEW_KEY_MATERIAL.")
+        }
+
+        // 6: the token.
+        let token = try ImportToken.open(Array(request.importToken), with: sealer)
+        guard token.keyARN == key.arn else {
+            throw KMSError(.invalidImportToken, "Import token is invalid for \(key.arn): it was issued for another KMS key.")
+        }
+        guard token.validTo > now else {
+            throw KMSError(.expiredImportToken, "Import token expired at \(Self.iso8601(token.validTo)). Call GetParametersForImport again.")
+        }
+        guard let stored = try await store.wrappingKey(token.wrappingKeyID), stored.keyID == key.id,
+            let privateDER = sealer.open(bytes: stored.sealed, purpose: Self.wrappingKeyPurpose(token.wrappingKeyID)),
+            let privateKey = privateDER.withUnsafeBytes({ try? OpenSSLKey.privateKey(pkcs8: Array($0)) })
+        else {
+            throw KMSError(.invalidImportToken, "Import token is invalid.")
+        }
+
+        // 7–8: unwrap and validate the material.
+        let unwrapped = try ImportWrapping.unwrap(Array(request.encryptedKeyMaterial), privateKey: privateKey, algorithm: token.algorithm)
+        let material = try ImportWrapping.canonicalMaterial(unwrapped, for: key.keySpec)
+        let materialID = material.materialID(for: key.id)
+        let sealed = try sealer.seal(material, keyARN: key.arn, materialID: materialID)
+
+        // 9–10: identity rules and commit, atomically.
+        let request = request
+        _ = try await updateKey(key, for: .importKeyMaterial) { (record: inout KeyRecord, changes: inout MaterialChanges) throws(KMSError) in
+            let wasPendingImport = record.state == .pendingImport
+            if symmetric {
+                try Self.applySymmetricImport(&record, materialID: materialID, request: request, now: now, model: model)
+            } else {
+                try Self.applySingleMaterialImport(&record, materialID: materialID, now: now, model: model, validTo: request.validTo)
+            }
+            record.lastExpirationModel = model
+            changes.upsert.append(SealedMaterial(keyID: record.id, materialID: materialID, sealed: sealed))
+            if wasPendingImport && record.hasAllPermanentMaterial { record.enabled = true }
+        }
+        return ImportKeyMaterialResponse(keyID: key.arn, keyMaterialID: symmetric ? materialID : nil)
+    }
+
+    /// Asymmetric and HMAC keys hold one material forever: the first import sets it, later ones must bring the same.
+    static func applySingleMaterialImport(
+        _ record: inout KeyRecord, materialID: String, now: Date, model: ExpirationModel, validTo: Date?
+    ) throws(KMSError) {
+        if let existing = record.materials.first {
+            guard existing.id == materialID else {
+                throw KMSError(.incorrectKeyMaterial, "The key material does not match the key material previously imported into \(record.arn).")
+            }
+        } else {
+            record.materials = [MaterialInfo(id: materialID, state: .current, createdAt: now)]
+        }
+        record.materials[0].importState = .imported
+        record.materials[0].expirationModel = model
+        record.materials[0].validTo = validTo
+    }
+
+    /// Symmetric keys: reimport of an associated material, the first material, or one staged material (spec §4.2, §6).
+    static func applySymmetricImport(
+        _ record: inout KeyRecord, materialID: String, request: ImportKeyMaterialRequest, now: Date, model: ExpirationModel
+    ) throws(KMSError) {
+        let importType = request.importType ?? (record.materials.isEmpty ? .newKeyMaterial : .existingKeyMaterial)
+        let index: Int
+        switch importType {
+        case .existingKeyMaterial:
+            if let named = request.keyMaterialID, named != materialID {
+                throw KMSError(.incorrectKeyMaterial, "The key material does not match the KeyMaterialId \(named).")
+            }
+            guard let found = record.materials.firstIndex(where: { $0.id == materialID }) else {
+                throw KMSError(
+                    .incorrectKeyMaterial,
+                    "The key material (id: \(materialID)) is not associated with \(record.arn). Use ImportType NEW_KEY_MATERIAL to import new key material."
+                )
+            }
+            index = found
+        case .newKeyMaterial:
+            if record.materials.contains(where: { $0.id == materialID }) {
+                throw KMSError(
+                    .incorrectKeyMaterial,
+                    "Expected new key material but the key material being imported (id: \(materialID)) is already associated with \(record.arn)."
+                )
+            }
+            if let staged = record.materials.first(where: { !$0.isPermanentlyAssociated }) {
+                throw KMSError.invalidState(
+                    "New key material (id: \(materialID)) cannot be imported into KMS key \(record.id.rawValue), because another key material (id: \(staged.id)) is pending rotation."
+                )
+            }
+            let state: MaterialInfo.State = record.materials.isEmpty ? .current : .pendingRotation
+            record.materials.append(MaterialInfo(id: materialID, state: state, createdAt: now))
+            index = record.materials.count - 1
+        }
+        record.materials[index].importState = .imported
+        record.materials[index].expirationModel = model
+        record.materials[index].validTo = request.validTo
+        if let description = request.keyMaterialDescription { record.materials[index].description = description }
+    }
+
+    static func iso8601(_ date: Date) -> String {
+        ISO8601DateFormatter().string(from: date)
+    }
+}

@@ -1,0 +1,298 @@
+import Foundation
+import KMSStoreSQLite
+import Testing
+
+@testable import KMSCore
+
+/// Which store a conformance test runs against.
+enum StoreKind: String, Sendable, CaseIterable, CustomTestStringConvertible {
+    case inMemory, sqlite
+
+    var testDescription: String { rawValue }
+}
+
+/// A store under test, with its temp file removed on `cleanUp()`.
+struct StoreUnderTest {
+    let store: any KeyStore
+    let directory: URL?
+
+    static func make(_ kind: StoreKind) throws -> StoreUnderTest {
+        switch kind {
+        case .inMemory:
+            return StoreUnderTest(store: InMemoryKeyStore(), directory: nil)
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-store-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let store = try SQLiteKeyStore(path: directory.appendingPathComponent("keys.sqlite").path)
+            return StoreUnderTest(store: store, directory: directory)
+        }
+    }
+
+    func cleanUp() {
+        if let directory { try? FileManager.default.removeItem(at: directory) }
+    }
+}
+
+/// Runs `body` against a fresh store of `kind` and removes it afterwards.
+func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) async throws {
+    let subject = try StoreUnderTest.make(kind)
+    defer { subject.cleanUp() }
+    try await body(subject.store)
+}
+
+/// The `KeyStore` contract, written once and run against every store.
+@Suite struct KeyStoreConformanceTests {
+    static let scope = Fixtures.scope
+    static let material = SealedMaterial(keyID: keyID(1), materialID: String(repeating: "0", count: 64), sealed: [1, 2, 3, 4])
+
+    @Test(arguments: StoreKind.allCases)
+    func insertedKeysReadBackEqual(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            var record = makeRecord(id: keyID(1), tags: [KeyTag(key: "a", value: "1")])
+            record.deletionDate = Date(timeIntervalSince1970: 1_750_000_123.5)
+            record.pendingWindowInDays = 7
+            try await store.insertKey(record, materials: [Self.material])
+            #expect(try await store.key(keyID(1), in: Self.scope) == record)
+            #expect(try await store.key(keyID(2), in: Self.scope) == nil)
+            #expect(try await store.key(keyID(1), in: Fixtures.otherRegion) == nil)
+            #expect(try await store.key(keyID(1), in: Fixtures.otherAccountScope) == nil)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func insertingADuplicateKeyIsAlreadyExists(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            try await store.insertKey(makeRecord(id: keyID(1)), materials: [])
+            await expectKMSError(.alreadyExists) { try await store.insertKey(makeRecord(id: keyID(1)), materials: []) }
+            // The same ID in another scope is a different key.
+            try await store.insertKey(makeRecord(id: keyID(1), scope: Fixtures.otherRegion), materials: [])
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func updateKeyAppliesTheMutation(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            try await store.insertKey(makeRecord(id: keyID(1)), materials: [])
+            let updated = try await store.updateKey(keyID(1), in: Self.scope) { (record: inout KeyRecord) throws(KMSError) in
+                record.description = "changed"
+                record.enabled = false
+            }
+            #expect(updated.description == "changed")
+            #expect(try await store.key(keyID(1), in: Self.scope) == updated)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func updateKeyWritesNothingWhenTheMutationThrows(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let original = makeRecord(id: keyID(1))
+            try await store.insertKey(original, materials: [])
+            await expectKMSError(.kmsInvalidState, message: "no") {
+                _ = try await store.updateKey(keyID(1), in: Self.scope) { (record: inout KeyRecord) throws(KMSError) in
+                    record.description = "half-done"
+                    throw KMSError.invalidState("no")
+                }
+            }
+            #expect(try await store.key(keyID(1), in: Self.scope) == original)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func updatingAMissingKeyIsNotFound(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            await expectKMSError(.notFound) {
+                _ = try await store.updateKey(keyID(9), in: Self.scope) { (_: inout KeyRecord) throws(KMSError) in }
+            }
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func materialsAreStoredPerKeyAndScope(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let second = SealedMaterial(keyID: keyID(1), materialID: String(repeating: "1", count: 64), sealed: [9, 9])
+            try await store.insertKey(makeRecord(id: keyID(1)), materials: [Self.material, second])
+            #expect(try await store.sealedMaterial(keyID: keyID(1), materialID: Self.material.materialID, in: Self.scope) == Self.material)
+            #expect(try await store.sealedMaterial(keyID: keyID(1), materialID: second.materialID, in: Self.scope) == second)
+            #expect(try await store.sealedMaterial(keyID: keyID(1), materialID: String(repeating: "2", count: 64), in: Self.scope) == nil)
+            #expect(try await store.sealedMaterial(keyID: keyID(1), materialID: Self.material.materialID, in: Fixtures.otherRegion) == nil)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func deleteKeyCascadesToMaterialsAndAliases(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            try await store.insertKey(makeRecord(id: keyID(1)), materials: [Self.material])
+            try await store.insertKey(makeRecord(id: keyID(2)), materials: [])
+            for (name, target) in [("alias/one", 1), ("alias/uno", 1), ("alias/two", 2)] {
+                try await store.insertAlias(
+                    AliasRecord(name: AliasName(name)!, scope: Self.scope, targetKeyID: keyID(target), creationDate: Fixtures.epoch, lastUpdatedDate: Fixtures.epoch)
+                )
+            }
+            try await store.deleteKey(keyID(1), in: Self.scope)
+            #expect(try await store.key(keyID(1), in: Self.scope) == nil)
+            #expect(try await store.sealedMaterial(keyID: keyID(1), materialID: Self.material.materialID, in: Self.scope) == nil)
+            #expect(try await store.alias(AliasName("alias/one")!, in: Self.scope) == nil)
+            #expect(try await store.aliasCount(for: keyID(1), in: Self.scope) == 0)
+            #expect(try await store.aliases(in: Self.scope, targetKeyID: nil, after: nil, limit: 10).map(\.name.rawValue) == ["alias/two"])
+            // Deleting again is not an error.
+            try await store.deleteKey(keyID(1), in: Self.scope)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func keysPageInKeyIDOrderWithinAScope(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            for n in [5, 3, 1, 4, 2] { try await store.insertKey(makeRecord(id: keyID(n)), materials: []) }
+            try await store.insertKey(makeRecord(id: keyID(6), scope: Fixtures.otherAccountScope), materials: [])
+            let first = try await store.keys(in: Self.scope, after: nil, limit: 2)
+            #expect(first.map(\.id) == [keyID(1), keyID(2)])
+            let rest = try await store.keys(in: Self.scope, after: keyID(2), limit: 10)
+            #expect(rest.map(\.id) == [keyID(3), keyID(4), keyID(5)])
+            #expect(try await store.keys(in: Fixtures.otherAccountScope, after: nil, limit: 10).map(\.id) == [keyID(6)])
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func keysDueForDeletionAreThoseAtOrBeforeTheDate(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let now = Fixtures.epoch
+            var due = makeRecord(id: keyID(1))
+            due.deletionDate = now.addingTimeInterval(-1)
+            var exactlyDue = makeRecord(id: keyID(2), scope: Fixtures.otherRegion)
+            exactlyDue.deletionDate = now
+            var later = makeRecord(id: keyID(3))
+            later.deletionDate = now.addingTimeInterval(1)
+            for record in [due, exactlyDue, later, makeRecord(id: keyID(4))] { try await store.insertKey(record, materials: []) }
+            let found = try await store.keysDueForDeletion(at: now, limit: 10)
+            #expect(Set(found.map { "\($0.0.region)/\($0.1.rawValue)" }) == ["us-east-1/\(keyID(1).rawValue)", "us-west-2/\(keyID(2).rawValue)"])
+            #expect(try await store.keysDueForDeletion(at: now, limit: 1).count == 1)
+
+            // Scheduling through updateKey is seen too.
+            _ = try await store.updateKey(keyID(4), in: Self.scope) { (record: inout KeyRecord) throws(KMSError) in record.deletionDate = now }
+            #expect(try await store.keysDueForDeletion(at: now, limit: 10).count == 3)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aliasNamesAreUniquePerScope(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            try await store.insertKey(makeRecord(id: keyID(1)), materials: [])
+            try await store.insertKey(makeRecord(id: keyID(1), scope: Fixtures.otherRegion), materials: [])
+            let name = AliasName("alias/app")!
+            let alias = AliasRecord(name: name, scope: Self.scope, targetKeyID: keyID(1), creationDate: Fixtures.epoch, lastUpdatedDate: Fixtures.epoch)
+            try await store.insertAlias(alias)
+            await expectKMSError(.alreadyExists, message: "An alias with the name arn:aws:kms:us-east-1:111122223333:alias/app already exists") {
+                try await store.insertAlias(alias)
+            }
+            var elsewhere = alias
+            elsewhere.scope = Fixtures.otherRegion
+            try await store.insertAlias(elsewhere)
+            #expect(try await store.alias(name, in: Self.scope) == alias)
+            #expect(try await store.alias(name, in: Fixtures.otherRegion) == elsewhere)
+            #expect(try await store.alias(name, in: Fixtures.otherAccountScope) == nil)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aliasesCanBeRetargetedListedCountedAndDeleted(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            try await store.insertKey(makeRecord(id: keyID(1)), materials: [])
+            try await store.insertKey(makeRecord(id: keyID(2)), materials: [])
+            for name in ["alias/c", "alias/a", "alias/b"] {
+                try await store.insertAlias(
+                    AliasRecord(name: AliasName(name)!, scope: Self.scope, targetKeyID: keyID(1), creationDate: Fixtures.epoch, lastUpdatedDate: Fixtures.epoch)
+                )
+            }
+            #expect(try await store.aliasCount(for: keyID(1), in: Self.scope) == 3)
+            let later = Fixtures.epoch.addingTimeInterval(100)
+            try await store.retargetAlias(AliasName("alias/b")!, in: Self.scope, to: keyID(2), at: later)
+            let b = try #require(try await store.alias(AliasName("alias/b")!, in: Self.scope))
+            #expect(b.targetKeyID == keyID(2))
+            #expect(b.creationDate == Fixtures.epoch)
+            #expect(b.lastUpdatedDate == later)
+            #expect(try await store.aliasCount(for: keyID(1), in: Self.scope) == 2)
+            #expect(try await store.aliases(in: Self.scope, targetKeyID: nil, after: nil, limit: 10).map(\.name.rawValue) == ["alias/a", "alias/b", "alias/c"])
+            #expect(try await store.aliases(in: Self.scope, targetKeyID: nil, after: AliasName("alias/a"), limit: 1).map(\.name.rawValue) == ["alias/b"])
+            #expect(try await store.aliases(in: Self.scope, targetKeyID: keyID(1), after: nil, limit: 10).map(\.name.rawValue) == ["alias/a", "alias/c"])
+            await expectKMSError(.notFound) {
+                try await store.retargetAlias(AliasName("alias/none")!, in: Self.scope, to: keyID(2), at: later)
+            }
+            #expect(try await store.deleteAlias(AliasName("alias/a")!, in: Self.scope))
+            #expect(try await !store.deleteAlias(AliasName("alias/a")!, in: Self.scope))
+            #expect(try await store.aliasCount(for: keyID(1), in: Self.scope) == 1)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func metaValuesRoundTripAndOverwrite(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            #expect(try await store.metaValue("root-key-check") == nil)
+            try await store.setMetaValue("root-key-check", [1, 2, 3])
+            #expect(try await store.metaValue("root-key-check") == [1, 2, 3])
+            try await store.setMetaValue("root-key-check", [])
+            #expect(try await store.metaValue("root-key-check") == [])
+            #expect(try await store.metaValue("other") == nil)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func concurrentUpdatesLoseNoWrite(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            try await store.insertKey(makeRecord(id: keyID(1)), materials: [])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for n in 0..<50 {
+                    group.addTask {
+                        _ = try await store.updateKey(keyID(1), in: Self.scope) { (record: inout KeyRecord) throws(KMSError) in
+                            record.tags.append(KeyTag(key: "t\(n)", value: "\(n)"))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let record = try #require(try await store.key(keyID(1), in: Self.scope))
+            #expect(record.tags.count == 50)
+            #expect(Set(record.tags.map(\.key)) == Set((0..<50).map { "t\($0)" }))
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func serviceRunsOnTheStore(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let service = KMSService(store: store, sealer: Fixtures.sealer(), clock: FixedClock(Fixtures.epoch), random: SeededRandom(seed: 3))
+            let created = try await service.createKey(try request(#"{"Tags": [{"TagKey": "a", "TagValue": "b"}]}"#), caller: Fixtures.caller)
+            let id = created.keyMetadata.keyID
+            _ = try await service.createAlias(try request(#"{"AliasName": "alias/x", "TargetKeyId": "\#(id)"}"#), caller: Fixtures.caller)
+            let described = try await service.describeKey(try request(#"{"KeyId": "alias/x"}"#), caller: Fixtures.caller)
+            #expect(described.keyMetadata == created.keyMetadata)
+            let materialID = try #require(created.keyMetadata.currentKeyMaterialID)
+            let sealed = try #require(try await store.sealedMaterial(keyID: KeyID(id)!, materialID: materialID, in: Fixtures.scope))
+            _ = try Fixtures.sealer().open(sealed.sealed, keyARN: created.keyMetadata.arn, materialID: materialID)
+        }
+    }
+}
+
+@Suite struct SQLiteKeyStoreTests {
+    @Test func dataSurvivesReopeningTheFile() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-reopen-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("keys.sqlite").path
+        let scope = Fixtures.scope
+        var record = makeRecord(id: keyID(1), tags: [KeyTag(key: "k", value: "v")])
+        record.deletionDate = Fixtures.epoch.addingTimeInterval(86_400)
+        let material = SealedMaterial(keyID: keyID(1), materialID: String(repeating: "f", count: 64), sealed: [0, 255, 7])
+        let alias = AliasRecord(name: AliasName("alias/kept")!, scope: scope, targetKeyID: keyID(1), creationDate: Fixtures.epoch, lastUpdatedDate: Fixtures.epoch)
+        do {
+            let store = try SQLiteKeyStore(path: path)
+            try await store.insertKey(record, materials: [material])
+            try await store.insertAlias(alias)
+            try await store.setMetaValue("check", [4, 2])
+        }
+        let reopened = try SQLiteKeyStore(path: path)
+        #expect(try await reopened.key(keyID(1), in: scope) == record)
+        #expect(try await reopened.sealedMaterial(keyID: keyID(1), materialID: material.materialID, in: scope) == material)
+        #expect(try await reopened.alias(alias.name, in: scope) == alias)
+        #expect(try await reopened.metaValue("check") == [4, 2])
+        #expect(try await reopened.keysDueForDeletion(at: Fixtures.epoch.addingTimeInterval(86_400), limit: 10).map(\.1) == [keyID(1)])
+    }
+}
