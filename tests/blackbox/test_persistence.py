@@ -97,6 +97,37 @@ def test_graceful_stop_exits_zero(server_factory):
     assert rc == 0, f"SIGTERM exit code {rc}\nstderr:\n{srv.stderr_text()[-3000:]}"
 
 
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_signal_finishes_in_flight_requests(server_factory, sig):
+    """SIGTERM/SIGINT while slow requests are in flight: they complete with 200, then the server exits 0."""
+    import signal
+
+    srv = server_factory(name=f"drain-{sig.lower()}").start()
+    client = srv.client()
+    results: list = []
+
+    def slow_create():
+        # RSA-4096 generation takes a second or more in a debug build.
+        try:
+            results.append(client.create_key(KeySpec="RSA_4096", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"])
+        except Exception as e:  # noqa: BLE001 - recorded and asserted below
+            results.append(e)
+
+    threads = [threading.Thread(target=slow_create) for _ in range(2)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)  # the requests are now being processed
+    srv.proc.send_signal(getattr(signal, sig))
+    for t in threads:
+        t.join(timeout=60)
+    rc = srv.proc.wait(timeout=60)
+    assert rc == 0, f"{sig} exit code {rc}\nstderr:\n{srv.stderr_text()[-3000:]}"
+    assert len(results) == 2 and all(isinstance(r, str) for r in results), results
+    srv.restart()
+    for kid in results:
+        assert srv.client().describe_key(KeyId=kid)["KeyMetadata"]["KeyState"] == "Enabled"
+
+
 def test_kill9_during_parallel_create_key(server_factory):
     srv = server_factory(name="kill9").start()
     endpoint = srv.endpoint
