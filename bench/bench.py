@@ -1,0 +1,720 @@
+#!/usr/bin/env python3
+"""Benchmark driver for Coffer; run it through bench/run (which installs the tools and builds Coffer).
+
+For each server (Coffer, moto, nginx as the HTTP ceiling) it pre-signs one SigV4 KMS request per operation with
+botocore, writes a wrk Lua script that replays it on keep-alive connections, runs a warm-up and then a measured run
+per concurrency level, and records requests/s, p50/p99 latency (wrk's histogram, reported by the script's done()),
+non-2xx responses, socket errors and the server's CPU time per request (utime+stime of the server's process tree
+from /proc, before/after the measured run). It prints one table, writes bench/results/<timestamp>.json (and .md),
+and reports the targets as met / not met. It exits non-zero when a server answers non-2xx, drops connections or
+dies in a case where it should succeed; the targets are reported, never asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import atexit
+import base64
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import boto3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+REGION = "us-east-1"
+ACCESS_KEY, SECRET_KEY = "test", "test"
+CREDS = Credentials(ACCESS_KEY, SECRET_KEY)
+HOST = "127.0.0.1"  # everything stays on loopback
+NGINX_BODY = '{"KeyId":"arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000"}'
+
+P64 = bytes(range(64))
+P4K = bytes(i % 251 for i in range(4096))
+MSG = b"benchmark message " * 4
+
+# --------------------------------------------------------------------------------------------------------------
+# Operations. Each builds the JSON request body from the per-server fixtures (keys, ciphertext, signature).
+
+
+def b64(b: bytes) -> str:
+    return base64.b64encode(b).decode()
+
+
+@dataclass
+class Fixtures:
+    sym: str = ""
+    ecc: str = ""
+    hmac: str = ""
+    ciphertext: bytes = b""
+    signature: bytes = b""
+
+
+@dataclass
+class Op:
+    name: str      # row label
+    target: str    # X-Amz-Target operation
+    body: Callable[[Fixtures], dict]
+
+
+OPS = [
+    Op("Encrypt64", "Encrypt", lambda f: {"KeyId": f.sym, "Plaintext": b64(P64)}),
+    Op("Encrypt4K", "Encrypt", lambda f: {"KeyId": f.sym, "Plaintext": b64(P4K)}),
+    Op("Decrypt", "Decrypt", lambda f: {"KeyId": f.sym, "CiphertextBlob": b64(f.ciphertext)}),
+    Op("GenerateDataKey", "GenerateDataKey", lambda f: {"KeyId": f.sym, "KeySpec": "AES_256"}),
+    Op("DescribeKey", "DescribeKey", lambda f: {"KeyId": f.sym}),
+    Op("Sign", "Sign", lambda f: {"KeyId": f.ecc, "Message": b64(MSG), "MessageType": "RAW",
+                                  "SigningAlgorithm": "ECDSA_SHA_256"}),
+    Op("Verify", "Verify", lambda f: {"KeyId": f.ecc, "Message": b64(MSG), "MessageType": "RAW",
+                                      "SigningAlgorithm": "ECDSA_SHA_256", "Signature": b64(f.signature)}),
+    Op("GenerateMac", "GenerateMac", lambda f: {"KeyId": f.hmac, "Message": b64(MSG),
+                                                "MacAlgorithm": "HMAC_SHA_256"}),
+    # Every request creates a new key (KMS has no idempotency token), so one signed request serves the whole run.
+    # Kept last so the growing key count does not affect the other operations.
+    Op("CreateKey", "CreateKey", lambda f: {"Description": "bench"}),
+]
+OPS_BY_NAME = {op.name: op for op in OPS}
+SMOKE_OPS = ["Encrypt64", "Decrypt", "Sign", "CreateKey"]
+
+# TODO(import): when GetParametersForImport / ImportKeyMaterial land in Coffer (docs/operations.md says "not yet"),
+# add cases here and enable them. Planned rows: GetParametersForImport with WrappingKeySpec RSA_2048 and RSA_4096
+# (the server generates an RSA wrapping key per call), and ImportKeyMaterial wrapped with RSAES_OAEP_SHA_256 under
+# each (the server does one RSA-OAEP decryption per call). ImportKeyMaterial cannot replay one signed request (the
+# import token is single-use), so it needs a different driver (a pool of pre-fetched tokens, one request each).
+# The bare RSA-OAEP decryption rate measured by rsa_oaep_baseline() is the reference they should be shown next to.
+IMPORT_CASES_PENDING = [
+    ("GetParametersForImport", "RSA_2048"), ("GetParametersForImport", "RSA_4096"),
+    ("ImportKeyMaterial", "RSA_2048"), ("ImportKeyMaterial", "RSA_4096"),
+]
+
+# --------------------------------------------------------------------------------------------------------------
+# Processes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def proc_tree(pid: int) -> list[int]:
+    """pid and all its descendants (via /proc/<pid>/task/<tid>/children)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for tid in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{tid}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except OSError:
+            pass
+    return out
+
+
+def cpu_ticks(pid: int) -> int:
+    """utime+stime (clock ticks) summed over the process tree; /proc/<pid>/stat covers all threads of a process."""
+    total = 0
+    for p in proc_tree(pid):
+        try:
+            with open(f"/proc/{p}/stat") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # fields after "pid (comm) "; field 3 is at index 0
+        total += int(fields[11]) + int(fields[12])     # fields 14 (utime) and 15 (stime)
+    return total
+
+
+class Server:
+    def __init__(self, name: str, argv: list[str], port: int, workdir: Path, env: dict | None = None):
+        self.name, self.argv, self.port, self.workdir = name, argv, port, workdir
+        self.log_path = workdir / f"{name}.log"
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     start_new_session=True, env=env, cwd=workdir)
+        self.endpoint = f"http://{HOST}:{port}"
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def cpu(self) -> int:
+        return cpu_ticks(self.proc.pid)
+
+    def wait_port(self, timeout: float) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if not self.alive():
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode} during start-up:\n{self.tail()}")
+            try:
+                with socket.create_connection((HOST, self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not listen on {self.port} within {timeout}s:\n{self.tail()}")
+
+    def tail(self, n: int = 4000) -> str:
+        try:
+            self.log.flush()
+            data = self.log_path.read_bytes()
+            return data[-n:].decode(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait(timeout=5)
+        self.log.close()
+
+
+SERVERS: list[Server] = []
+
+
+def stop_all() -> None:
+    while SERVERS:
+        SERVERS.pop().stop()
+
+
+def on_signal(signum, _frame):
+    stop_all()
+    sys.exit(128 + signum)
+
+
+def start_coffer(workdir: Path) -> Server:
+    binary = os.environ.get("COFFER_BIN") or str(ROOT / ".build/release/coffer")
+    data = workdir / "coffer-data"
+    port = free_port()
+    s = Server("coffer", [binary, "serve", "--host", HOST, "--port", str(port), "--data-dir", str(data)], port, workdir)
+    SERVERS.append(s)
+    s.wait_port(60)
+    return s
+
+
+def start_moto(workdir: Path) -> Server:
+    port = free_port()
+    # python -m moto.server is what the moto_server console script runs; started directly so the PID is python's.
+    s = Server("moto", [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)], port, workdir)
+    SERVERS.append(s)
+    s.wait_port(60)
+    return s
+
+
+def start_nginx(workdir: Path) -> Server:
+    port = free_port()
+    d = workdir / "nginx"
+    d.mkdir(mode=0o755)
+    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (d / sub).mkdir(mode=0o755)
+    conf = d / "nginx.conf"
+    conf.write_text(f"""
+worker_processes 1;
+daemon off;
+master_process on;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {d}/body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    keepalive_requests 1000000000;
+    keepalive_timeout 300s;
+    server {{
+        listen {HOST}:{port};
+        location = / {{
+            default_type application/x-amz-json-1.1;
+            return 200 '{NGINX_BODY}';
+        }}
+    }}
+}}
+""")
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    s = Server("nginx", [nginx, "-p", str(d), "-e", str(d / "error.log"), "-c", str(conf)], port, workdir)
+    SERVERS.append(s)
+    s.wait_port(30)
+    return s
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Requests
+
+
+def kms_client(endpoint: str):
+    return boto3.client("kms", endpoint_url=endpoint, region_name=REGION, aws_access_key_id=ACCESS_KEY,
+                        aws_secret_access_key=SECRET_KEY,
+                        config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30))
+
+
+def wait_kms(endpoint: str, timeout: float) -> None:
+    c, deadline, last = kms_client(endpoint), time.time() + timeout, None
+    while time.time() < deadline:
+        try:
+            c.list_keys(Limit=1)
+            return
+        except Exception as e:  # noqa: BLE001 - start-up races
+            last = e
+            time.sleep(0.2)
+    raise RuntimeError(f"{endpoint} did not answer ListKeys: {last}")
+
+
+def make_fixtures(endpoint: str) -> Fixtures:
+    c = kms_client(endpoint)
+    f = Fixtures()
+    f.sym = c.create_key(Description="bench-sym")["KeyMetadata"]["KeyId"]
+    f.ciphertext = c.encrypt(KeyId=f.sym, Plaintext=P64)["CiphertextBlob"]
+    f.ecc = c.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    f.signature = c.sign(KeyId=f.ecc, Message=MSG, MessageType="RAW",
+                         SigningAlgorithm="ECDSA_SHA_256")["Signature"]
+    f.hmac = c.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["KeyId"]
+    return f
+
+
+def presign(port: int, target: str, body: dict) -> tuple[dict[str, str], bytes]:
+    """One SigV4-signed request (valid for 15 minutes); every request of a wrk run replays it."""
+    data = json.dumps(body, separators=(",", ":")).encode()
+    req = AWSRequest(method="POST", url=f"http://{HOST}:{port}/", data=data,
+                     headers={"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": f"TrentService.{target}"})
+    SigV4Auth(CREDS, "kms", REGION).add_auth(req)
+    headers = {k: v for k, v in req.headers.items()}
+    headers["Host"] = f"{HOST}:{port}"  # what botocore signed
+    return headers, data
+
+
+def send_once(port: int, headers: dict, body: bytes) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        conn.request("POST", "/", body=body, headers=headers)
+        r = conn.getresponse()
+        return r.status, r.read()
+    finally:
+        conn.close()
+
+
+def lua_str(s: str) -> str:
+    out = []
+    for ch in s:
+        o = ord(ch)
+        if ch in '"\\' or o < 32 or o > 126:
+            out.append("\\%03d" % o if o < 256 else ch)
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+LUA_DONE = r"""
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "\nBENCH_JSON {\"requests\":%.0f,\"duration_us\":%.0f,\"bytes\":%.0f,\"connect\":%.0f,\"read\":%.0f," ..
+    "\"write\":%.0f,\"status\":%.0f,\"timeout\":%.0f,\"p50_us\":%.0f,\"p90_us\":%.0f,\"p99_us\":%.0f," ..
+    "\"mean_us\":%.1f,\"max_us\":%.0f}\n",
+    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.mean, latency.max))
+end
+"""
+
+
+def write_lua(path: Path, headers: dict, body: bytes) -> None:
+    lines = ['wrk.method = "POST"', f"wrk.body = {lua_str(body.decode())}"]
+    for k, v in headers.items():
+        lines.append(f"wrk.headers[{lua_str(k)}] = {lua_str(v)}")
+    path.write_text("\n".join(lines) + "\n" + LUA_DONE)
+
+
+def run_wrk(script: Path, port: int, conns: int, seconds: int) -> tuple[dict, float]:
+    """Returns wrk's done() JSON and the CPU seconds wrk itself used."""
+    threads = max(1, min(conns, os.cpu_count() or 1))
+    argv = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script),
+            f"http://{HOST}:{port}/"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    for line in p.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            return json.loads(line[len("BENCH_JSON "):]), wrk_cpu
+    raise RuntimeError(f"wrk gave no result (exit {p.returncode}):\n{p.stdout}\n{p.stderr}")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Benchmark
+
+
+@dataclass
+class Ctx:
+    args: argparse.Namespace
+    workdir: Path
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)
+    dead: set = field(default_factory=set)
+
+
+def measure(ctx: Ctx, server: Server, op_name: str, target: str, body: dict, conns: int, strict_sockets: bool) -> dict | None:
+    if server.name in ctx.dead:
+        return None
+    headers, data = presign(server.port, target, body)
+    script = ctx.workdir / f"{server.name}-{op_name}-{conns}.lua"
+    write_lua(script, headers, data)
+    if ctx.args.warmup > 0:
+        run_wrk(script, server.port, conns, ctx.args.warmup)
+    t0 = server.cpu()
+    res, wrk_cpu = run_wrk(script, server.port, conns, ctx.args.duration)
+    t1 = server.cpu()
+    n = res["requests"]
+    secs = res["duration_us"] / 1e6 if res["duration_us"] else ctx.args.duration
+    cpu_s = (t1 - t0) / CLK_TCK
+    sock_errs = res["connect"] + res["read"] + res["write"] + res["timeout"]
+    row = {
+        "server": server.name, "op": op_name, "target": target, "connections": conns, "requests": n,
+        "seconds": round(secs, 3), "rps": round(n / secs, 1) if secs else 0.0,
+        "p50_ms": res["p50_us"] / 1000, "p90_ms": res["p90_us"] / 1000, "p99_ms": res["p99_us"] / 1000,
+        "mean_ms": res["mean_us"] / 1000, "max_ms": res["max_us"] / 1000,
+        "cpu_us_per_req": round(cpu_s * 1e6 / n, 1) if n else None,
+        "server_cpu_cores": round(cpu_s / secs, 2) if secs else None,
+        "wrk_cpu_cores": round(wrk_cpu / secs, 2) if secs else None,
+        "non_2xx": res["status"], "socket_errors": {k: res[k] for k in ("connect", "read", "write", "timeout")},
+    }
+    ctx.rows.append(row)
+    tag = f"{server.name} {op_name} c={conns}"
+    print(f"  {tag:<34} {row['rps']:>10.0f} req/s  p50 {row['p50_ms']:7.2f} ms  p99 {row['p99_ms']:7.2f} ms  "
+          f"cpu {row['cpu_us_per_req'] if n else float('nan'):8.1f} us/req  non2xx {res['status']}  sockerr {sock_errs}",
+          flush=True)
+    if res["status"]:
+        code, sample = send_once(server.port, *presign(server.port, target, body))
+        ctx.failures.append(f"{tag}: {res['status']} non-2xx responses of {n} (sample: {code} {sample[:300]!r})")
+    if n == 0:
+        ctx.failures.append(f"{tag}: no request completed")
+    if sock_errs:
+        msg = f"{tag}: socket errors {row['socket_errors']}"
+        (ctx.failures if strict_sockets else ctx.warnings).append(msg)
+    if not server.alive():
+        ctx.failures.append(f"{tag}: {server.name} died (exit {server.proc.returncode}); log tail:\n{server.tail()}")
+        ctx.dead.add(server.name)
+    return row
+
+
+def preflight(ctx: Ctx, server: Server, fixtures: Fixtures) -> None:
+    """One request per operation (all of them, even those not timed) so the request building cannot rot."""
+    for op in OPS:
+        status, body = send_once(server.port, *presign(server.port, op.target, op.body(fixtures)))
+        if status != 200:
+            ctx.failures.append(f"{server.name} preflight {op.name}: HTTP {status} {body[:300]!r}")
+        else:
+            json.loads(body)
+
+
+def probe_import(endpoint: str) -> str:
+    """Whether Coffer answers GetParametersForImport yet (the hook for the pending import cases)."""
+    c = kms_client(endpoint)
+    try:
+        kid = c.create_key(Origin="EXTERNAL", Description="bench-import-probe")["KeyMetadata"]["KeyId"]
+        c.get_parameters_for_import(KeyId=kid, WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048")
+        return "implemented: enable the import cases in bench/bench.py (IMPORT_CASES_PENDING)"
+    except Exception as e:  # noqa: BLE001
+        return f"not implemented yet ({type(e).__name__}: {str(e)[:120]})"
+
+
+def rsa_oaep_baseline(seconds: float) -> dict:
+    """Bare RSA-OAEP-SHA256 decryptions/s on one core (OpenSSL via pyca/cryptography), the reference for import."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    out = {}
+    pad = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+    for bits in (2048, 4096):
+        key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+        ct = key.public_key().encrypt(b"\x00" * 32, pad)
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            key.decrypt(ct, pad)
+            n += 1
+        out[f"RSA_{bits}"] = round(n / (time.perf_counter() - t0), 1)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Report
+
+
+def fmt(v, spec):
+    return "-" if v is None else format(v, spec)
+
+
+def ratio(a, b):
+    return (a / b) if (a is not None and b) else None
+
+
+def build_table(rows: list[dict], ops: list[str], concs: list[int]) -> tuple[list[dict], str, str]:
+    idx = {(r["server"], r["op"], r["connections"]): r for r in rows}
+    table = []
+    for op in ops:
+        for c in concs:
+            co, mo, ng = idx.get(("coffer", op, c)), idx.get(("moto", op, c)), idx.get(("nginx", "fixed", c))
+            table.append({
+                "op": op, "connections": c, "coffer": co, "moto": mo, "nginx": ng,
+                "coffer_over_moto_rps": ratio(co and co["rps"], mo and mo["rps"]),
+                "coffer_over_nginx_rps": ratio(co and co["rps"], ng and ng["rps"]),
+                "coffer_over_nginx_cpu": ratio(co and co["cpu_us_per_req"], ng and ng["cpu_us_per_req"]),
+            })
+
+    def cells(r):
+        if not r:
+            return ["-", "-", "-", "-"]
+        return [fmt(r["rps"], ",.0f"), fmt(r["p50_ms"], ".2f"), fmt(r["p99_ms"], ".2f"), fmt(r["cpu_us_per_req"], ".0f")]
+
+    head = ["operation", "conns",
+            "Coffer rps", "p50 ms", "p99 ms", "CPU us/req",
+            "moto rps", "p50 ms", "p99 ms", "CPU us/req",
+            "nginx rps", "p50 ms", "p99 ms", "CPU us/req",
+            "Coffer/moto rps", "Coffer/nginx CPU"]
+    body = []
+    for t in table:
+        body.append([t["op"], str(t["connections"]), *cells(t["coffer"]), *cells(t["moto"]), *cells(t["nginx"]),
+                     fmt(t["coffer_over_moto_rps"], ".1f") + ("x" if t["coffer_over_moto_rps"] else ""),
+                     fmt(t["coffer_over_nginx_cpu"], ".1f") + ("x" if t["coffer_over_nginx_cpu"] else "")])
+    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)]
+    def line(cols):
+        return "  ".join(c.rjust(w) if i > 0 else c.ljust(w) for i, (c, w) in enumerate(zip(cols, widths)))
+    text = "\n".join([line(head), "  ".join("-" * w for w in widths), *(line(b) for b in body)])
+    md = "\n".join(["| " + " | ".join(head) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|",
+                    *("| " + " | ".join(b) + " |" for b in body)])
+    return table, text, md
+
+
+def evaluate_targets(rows: list[dict], concs: list[int]) -> list[dict]:
+    idx = {(r["server"], r["op"], r["connections"]): r for r in rows}
+    top = max(concs)
+    out = []
+
+    def add(name, value, threshold, met, detail):
+        out.append({"target": name, "value": value, "threshold": threshold, "met": met, "detail": detail})
+
+    co, mo = idx.get(("coffer", "Encrypt64", 64)), idx.get(("moto", "Encrypt64", 64))
+    if co and mo and mo["rps"]:
+        r = co["rps"] / mo["rps"]
+        add("Encrypt (64 B) at 64 connections >= 100x moto's throughput", round(r, 1), 100, r >= 100,
+            f"Coffer {co['rps']:,.0f}/s vs moto {mo['rps']:,.0f}/s = {r:.1f}x")
+    else:
+        add("Encrypt (64 B) at 64 connections >= 100x moto's throughput", None, 100, None, "not measured (needs c=64)")
+
+    co, ng = idx.get(("coffer", "Encrypt64", top)), idx.get(("nginx", "fixed", top))
+    per_op = []
+    for (s, op, c), r in sorted(idx.items()):
+        n = idx.get(("nginx", "fixed", c))
+        if s == "coffer" and c == top and n and r["cpu_us_per_req"] and n["cpu_us_per_req"]:
+            per_op.append(f"{op} {r['cpu_us_per_req'] / n['cpu_us_per_req']:.1f}x")
+    if co and ng and co["cpu_us_per_req"] and ng["cpu_us_per_req"]:
+        r = co["cpu_us_per_req"] / ng["cpu_us_per_req"]
+        add(f"Coffer CPU time per request <= 3x nginx's per fixed response (Encrypt 64 B, c={top})", round(r, 1), 3,
+            r <= 3, f"Coffer {co['cpu_us_per_req']:.0f} us vs nginx {ng['cpu_us_per_req']:.0f} us = {r:.1f}x; "
+                    f"all ops at c={top}: " + ", ".join(per_op))
+    else:
+        add("Coffer CPU time per request <= 3x nginx's per fixed response", None, 3, None, "not measured")
+
+    co = idx.get(("coffer", "Encrypt64", 16))
+    if co:
+        add("p99 of Encrypt (64 B) at 16 connections < 5 ms", co["p99_ms"], 5, co["p99_ms"] < 5,
+            f"p99 {co['p99_ms']:.2f} ms (p50 {co['p50_ms']:.2f} ms)")
+    else:
+        add("p99 of Encrypt (64 B) at 16 connections < 5 ms", None, 5, None, "not measured (needs c=16)")
+
+    cks = [(c, idx[("coffer", "CreateKey", c)]["rps"]) for c in concs if ("coffer", "CreateKey", c) in idx]
+    if cks:
+        best_c, best = max(cks, key=lambda x: x[1])
+        add("CreateKey >= 1,000/s", best, 1000, best >= 1000,
+            f"best {best:,.0f}/s at c={best_c}; " + ", ".join(f"c={c}: {v:,.0f}/s" for c, v in cks))
+    else:
+        add("CreateKey >= 1,000/s", None, 1000, None, "not measured")
+    return out
+
+
+def git_rev() -> str:
+    try:
+        return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+    except Exception:  # noqa: BLE001
+        return "unknown"
+
+
+def tool_version(argv: list[str]) -> str:
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+        return (p.stdout + p.stderr).strip().splitlines()[0]
+    except Exception:  # noqa: BLE001
+        return "unknown"
+
+
+# --------------------------------------------------------------------------------------------------------------
+
+
+def parse_args() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--smoke", action="store_true", default=os.environ.get("BENCH_SMOKE") == "1",
+                    help="CI smoke run: ~2 s per case, concurrency 1 and 16, fewer operations (or BENCH_SMOKE=1)")
+    ap.add_argument("--duration", type=int, help="measured seconds per case (default 10; smoke 2)")
+    ap.add_argument("--warmup", type=int, help="warm-up seconds per case, not measured (default 3; smoke 1)")
+    ap.add_argument("--concurrency", help="comma-separated connection counts (default 1,16,64; smoke 1,16)")
+    ap.add_argument("--ops", help="comma-separated operations (default all: " + ",".join(OPS_BY_NAME) + ")")
+    ap.add_argument("--servers", default="coffer,moto,nginx", help="subset of coffer,moto,nginx")
+    ap.add_argument("--rsa-baseline", choices=["auto", "yes", "no"], default="auto",
+                    help="measure the bare RSA-OAEP decryption rate (auto: full runs only)")
+    ap.add_argument("--out", default=str(BENCH / "results"), help="results directory (default bench/results)")
+    a = ap.parse_args()
+    a.duration = a.duration or (2 if a.smoke else 10)
+    a.warmup = a.warmup if a.warmup is not None else (1 if a.smoke else 3)
+    a.concurrency = [int(x) for x in (a.concurrency or ("1,16" if a.smoke else "1,16,64")).split(",")]
+    a.ops = (a.ops.split(",") if a.ops else (SMOKE_OPS if a.smoke else list(OPS_BY_NAME)))
+    for o in a.ops:
+        if o not in OPS_BY_NAME:
+            ap.error(f"unknown operation {o}; known: {', '.join(OPS_BY_NAME)}")
+    a.servers = a.servers.split(",")
+    return a
+
+
+def main() -> int:
+    args = parse_args()
+    if not shutil.which("wrk"):
+        print("wrk not found: run bench/run (it installs wrk and nginx-light)", file=sys.stderr)
+        return 2
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    atexit.register(stop_all)
+    started = time.time()
+    load_before = os.getloadavg()
+    workdir = Path(tempfile.mkdtemp(prefix="coffer-bench-"))
+    atexit.register(shutil.rmtree, workdir, True)
+    ctx = Ctx(args, workdir)
+    mode = "smoke" if args.smoke else "full"
+    if load_before[0] > 1.0:
+        print(f"[bench] note: load average {load_before[0]:.1f} before start; other work on this 2-core machine "
+              "skews the numbers", flush=True)
+    print(f"[bench] {mode} run: ops={','.join(args.ops)} connections={args.concurrency} "
+          f"warm-up {args.warmup}s + {args.duration}s per case; workdir {workdir}", flush=True)
+
+    servers: dict[str, Server] = {}
+    fixtures: dict[str, Fixtures] = {}
+    try:
+        if "coffer" in args.servers:
+            servers["coffer"] = start_coffer(workdir)
+        if "moto" in args.servers:
+            servers["moto"] = start_moto(workdir)
+        if "nginx" in args.servers:
+            servers["nginx"] = start_nginx(workdir)
+        for name in ("coffer", "moto"):
+            if name in servers:
+                wait_kms(servers[name].endpoint, 60)
+                fixtures[name] = make_fixtures(servers[name].endpoint)
+                preflight(ctx, servers[name], fixtures[name])
+        if "nginx" in servers:
+            st, body = send_once(servers["nginx"].port, *presign(servers["nginx"].port, "Encrypt",
+                                                                    OPS_BY_NAME["Encrypt64"].body(Fixtures(sym="x"))))
+            if st != 200 or body.decode() != NGINX_BODY:
+                ctx.failures.append(f"nginx preflight: HTTP {st} {body[:200]!r}")
+        if ctx.failures:
+            raise RuntimeError("preflight failed")
+
+        import_status = probe_import(servers["coffer"].endpoint) if "coffer" in servers else "not probed"
+
+        # nginx: the same signed request (Encrypt 64 B), a fixed response; the ceiling for every operation.
+        if "nginx" in servers:
+            print("[bench] nginx (fixed response; HTTP ceiling)", flush=True)
+            for c in args.concurrency:
+                measure(ctx, servers["nginx"], "fixed", "Encrypt", OPS_BY_NAME["Encrypt64"].body(Fixtures(sym="x")),
+                        c, strict_sockets=True)
+        for op_name in args.ops:
+            op = OPS_BY_NAME[op_name]
+            print(f"[bench] {op_name}", flush=True)
+            for c in args.concurrency:
+                for name in ("coffer", "moto"):
+                    if name in servers:
+                        # moto's threaded dev server may drop or time out connections under load: warn, don't fail.
+                        measure(ctx, servers[name], op_name, op.target, op.body(fixtures[name]), c,
+                                strict_sockets=(name == "coffer"))
+
+        rsa = None
+        if args.rsa_baseline == "yes" or (args.rsa_baseline == "auto" and not args.smoke):
+            rsa = rsa_oaep_baseline(1.0)
+    except Exception as e:  # noqa: BLE001
+        ctx.failures.append(f"aborted: {type(e).__name__}: {e}")
+        for s in servers.values():
+            if not s.alive():
+                ctx.failures.append(f"{s.name} exited with {s.proc.returncode}; log tail:\n{s.tail()}")
+        import_status, rsa = "not probed", None
+    finally:
+        stop_all()
+
+    table, text, md = build_table(ctx.rows, args.ops, args.concurrency)
+    targets = evaluate_targets(ctx.rows, args.concurrency)
+    print()
+    print(text)
+    print()
+    print("Targets (reported, not asserted):")
+    for t in targets:
+        verdict = {True: "MET", False: "NOT MET", None: "NOT MEASURED"}[t["met"]]
+        print(f"  [{verdict:>12}] {t['target']}: {t['detail']}")
+    print()
+    print("Import (TODO, pending GetParametersForImport/ImportKeyMaterial in Coffer): "
+          + ", ".join(f"{a} {b}" for a, b in IMPORT_CASES_PENDING) + f" -- Coffer: {import_status}")
+    if rsa:
+        print("  bare RSA-OAEP-SHA256 decryption, one core (pyca/cryptography -> OpenSSL): "
+              + ", ".join(f"{k} {v:,.0f}/s" for k, v in rsa.items()))
+    for w in ctx.warnings:
+        print(f"WARNING: {w}")
+    for f in ctx.failures:
+        print(f"FAILURE: {f}")
+
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    name = f"{stamp}-{mode}"
+    result = {
+        "timestamp": stamp, "mode": mode, "git": git_rev(), "elapsed_s": round(time.time() - started, 1),
+        "settings": {"duration_s": args.duration, "warmup_s": args.warmup, "connections": args.concurrency,
+                     "ops": args.ops, "servers": args.servers, "region": REGION},
+        "machine": {"cpus": os.cpu_count(), "kernel": platform.release(), "python": platform.python_version(),
+                    "wrk": tool_version(["wrk", "--version"]), "nginx": tool_version(["nginx", "-v"]),
+                    "moto": __import__("moto").__version__, "clk_tck": CLK_TCK,
+                    "loadavg_before": load_before, "loadavg_after": os.getloadavg()},
+        "rows": ctx.rows, "table": table, "targets": targets,
+        "import": {"status": import_status, "pending_cases": IMPORT_CASES_PENDING, "rsa_oaep_decrypt_per_s": rsa},
+        "warnings": ctx.warnings, "failures": ctx.failures,
+    }
+    (out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / f"{name}.md").write_text(md + "\n")
+    print(f"\n[bench] wrote {out / (name + '.json')} and .md ({result['elapsed_s']} s)")
+    return 1 if ctx.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
