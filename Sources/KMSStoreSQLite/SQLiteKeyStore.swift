@@ -8,6 +8,22 @@ import KMSCore
 public final class SQLiteKeyStore: KeyStore {
     private let pool: DatabasePool
 
+    /// Decoded key records, so that hot keys are not read and decoded per request. Coherent because this process is the
+    /// only writer of its SQLite file: every write invalidates its key inside the transaction and again after it, and
+    /// a reader caches what it read only if no write happened meanwhile (`insert(_:for:ifUnchangedSince:)`).
+    private let records = LockedCache<RecordKey, KeyRecord>(capacity: 50_000)
+
+    private struct RecordKey: Hashable, Sendable {
+        var account: String
+        var region: String
+        var keyID: String
+        init(_ scope: Scope, _ id: KeyID) {
+            account = scope.accountID
+            region = scope.region
+            keyID = id.rawValue
+        }
+    }
+
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     public init(path: String) throws {
         var configuration = Configuration()
@@ -97,6 +113,8 @@ public final class SQLiteKeyStore: KeyStore {
         {
             throw KMSError(.alreadyExists, "The resource already exists.")
         } catch {
+            // A failed commit may leave a written-through record in the cache: forget everything.
+            if write { records.removeAll() }
             throw KMSError.internalFailure
         }
     }
@@ -131,25 +149,32 @@ public final class SQLiteKeyStore: KeyStore {
                     arguments: [key.scope.accountID, key.scope.region, key.id.rawValue, material.materialID, Data(material.sealed)]
                 )
             }
+            self.records.write(nil, for: RecordKey(key.scope, key.id))
         }, write: true)
+        records.write(nil, for: RecordKey(key.scope, key.id))
     }
 
     public func key(_ id: KeyID, in scope: Scope) async throws(KMSError) -> KeyRecord? {
-        try await run({ db in
+        if let cached = records[RecordKey(scope, id)] { return cached }
+        let generation = records.currentGeneration
+        return try await run({ db in
             guard
                 let document = try String.fetchOne(
                     db, sql: "SELECT document FROM kms_key WHERE account = ? AND region = ? AND key_id = ?",
                     arguments: [scope.accountID, scope.region, id.rawValue]
                 )
             else { return nil }
-            return try Self.decode(document)
+            let record = try Self.decode(document)
+            self.records.insert(record, for: RecordKey(scope, id), ifUnchangedSince: generation)
+            return record
         }, write: false)
     }
 
     public func updateKey(
         _ id: KeyID, in scope: Scope, _ mutate: @escaping @Sendable (inout KeyRecord, inout MaterialChanges) throws(KMSError) -> Void
     ) async throws(KMSError) -> KeyRecord {
-        try await run({ db in
+        defer { records.write(nil, for: RecordKey(scope, id)) }
+        let updated = try await run({ db in
             guard
                 let document = try String.fetchOne(
                     db, sql: "SELECT document FROM kms_key WHERE account = ? AND region = ? AND key_id = ?",
@@ -178,8 +203,10 @@ public final class SQLiteKeyStore: KeyStore {
                     arguments: [scope.accountID, scope.region, id.rawValue, material.materialID, Data(material.sealed)]
                 )
             }
+            self.records.write(nil, for: RecordKey(scope, id))
             return record
         }, write: true)
+        return updated
     }
 
     public func keysWithExpiringMaterial(at date: Date, limit: Int) async throws(KMSError) -> [(Scope, KeyID)] {
@@ -228,7 +255,9 @@ public final class SQLiteKeyStore: KeyStore {
                 sql: "DELETE FROM kms_key WHERE account = ? AND region = ? AND key_id = ?",
                 arguments: [scope.accountID, scope.region, id.rawValue]
             )
+            self.records.write(nil, for: RecordKey(scope, id))
         }, write: true)
+        records.write(nil, for: RecordKey(scope, id))
     }
 
     public func keys(in scope: Scope, after: KeyID?, limit: Int) async throws(KMSError) -> [KeyRecord] {

@@ -7,6 +7,15 @@ public struct KMSService: Sendable {
     public let clock: any KMSClock
     public let random: any RandomSource
     public let wrappingKeys: WrappingKeyPool
+    /// Unsealed materials and parsed asymmetric keys by (key ARN, material ID). A material's bytes never change for a
+    /// given ID, and every use is gated by the key's current state, so these never serve a deleted material.
+    let materials = LockedCache<MaterialSlot, KeyMaterial>(capacity: 10_000)
+    let asymmetricKeys = LockedCache<MaterialSlot, AsymmetricKey>(capacity: 2_000)
+
+    struct MaterialSlot: Hashable, Sendable {
+        var keyARN: String
+        var materialID: String
+    }
 
     public init(
         store: any KeyStore, sealer: MaterialSealer, clock: any KMSClock, random: any RandomSource,

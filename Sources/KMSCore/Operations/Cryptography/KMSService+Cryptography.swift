@@ -29,15 +29,24 @@ extension KMSService {
 
     /// One material of a key, unsealed.
     func material(_ key: KeyRecord, id: String) async throws(KMSError) -> KeyMaterial {
+        let slot = MaterialSlot(keyARN: key.arn, materialID: id)
+        if let cached = materials[slot] { return cached }
         guard let sealed = try await store.sealedMaterial(keyID: key.id, materialID: id, in: key.scope) else {
             throw KMSError.internalFailure
         }
-        return try sealer.open(sealed.sealed, keyARN: key.arn, materialID: id)
+        let material = try sealer.open(sealed.sealed, keyARN: key.arn, materialID: id)
+        materials[slot] = material
+        return material
     }
 
-    /// The asymmetric private key of a key.
+    /// The asymmetric private key of a key, parsed once per material.
     func asymmetricKey(_ key: KeyRecord) async throws(KMSError) -> AsymmetricKey {
-        try AsymmetricKey(spec: key.keySpec, material: try await currentMaterial(key).material)
+        guard let info = key.currentMaterial else { throw KeyStateRules.pendingImport(key.arn) }
+        let slot = MaterialSlot(keyARN: key.arn, materialID: info.id)
+        if let cached = asymmetricKeys[slot] { return cached }
+        let parsed = try AsymmetricKey(spec: key.keySpec, material: try await material(key, id: info.id))
+        asymmetricKeys[slot] = parsed
+        return parsed
     }
 
     static func checkDryRun(_ dryRun: Bool?) throws(KMSError) {
