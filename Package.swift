@@ -68,6 +68,7 @@ let package = Package(
                 "KMSCore",
                 "KMSServer",
                 "KMSStoreSQLite",
+                "SigV4",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -5,6 +5,6 @@ struct Coffer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coffer",
         abstract: "An AWS KMS-compatible key management server.",
-        subcommands: [Serve.self]
+        subcommands: [Serve.self, Byok.self]
     )
 }

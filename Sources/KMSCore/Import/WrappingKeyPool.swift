@@ -25,12 +25,14 @@ public actor WrappingKeyPool {
         return try await Self.generate(spec)
     }
 
-    /// Generates keys until every size is at its target. - Returns: how many keys were generated.
+    /// Generates keys until every size is at its target, or until `shouldContinue` says stop (checked between keys).
+    /// - Returns: how many keys were generated.
     @discardableResult
-    public func refill() async -> Int {
+    public func refill(while shouldContinue: @Sendable () -> Bool = { true }) async -> Int {
         var generated = 0
         for spec in [WrappingKeySpec.rsa2048, .rsa3072, .rsa4096] {
             while (ready[spec]?.count ?? 0) < (targets[spec] ?? 0) {
+                guard shouldContinue() else { return generated }
                 guard let key = try? await Self.generate(spec) else { return generated }
                 ready[spec, default: []].append(key)
                 generated += 1

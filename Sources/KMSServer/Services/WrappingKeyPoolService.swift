@@ -17,7 +17,7 @@ public struct WrappingKeyPoolService: Service {
 
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let generated = await pool.refill()
+            let generated = await pool.refill { !Task.isCancelled && !Task.isShuttingDownGracefully }
             if generated > 0 { logger.debug("kms.wrapping_pool.refilled", metadata: ["kms.count": "\(generated)"]) }
             do {
                 try await cancelWhenGracefulShutdown {

@@ -1,0 +1,184 @@
+import Foundation
+import SigV4
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// An error answer from KMS (`__type` and `message` of an AWS JSON 1.1 error body).
+struct AWSServiceError: Error, CustomStringConvertible {
+    var type: String
+    var message: String
+    var description: String { message.isEmpty ? type : "\(type): \(message)" }
+}
+
+/// A failure of the client itself (configuration, transport, unreadable answer).
+struct BYOKError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Where and as whom to call KMS: the standard AWS environment, overridden by command-line flags.
+struct AWSClientConfiguration {
+    var endpoint: URL
+    var region: String
+    var credentials: SigV4Credentials
+
+    /// - `--region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION`.
+    /// - `--endpoint-url`, else `AWS_ENDPOINT_URL_KMS`, else `AWS_ENDPOINT_URL` (both ignored when
+    ///   `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true), else `https://kms.<region>.amazonaws.com`.
+    /// - `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, optional `AWS_SESSION_TOKEN`.
+    static func resolve(endpointURL: String?, region: String?, environment: [String: String]) throws(BYOKError) -> AWSClientConfiguration {
+        func value(_ name: String) -> String? {
+            guard let text = environment[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
+            return text
+        }
+        guard let region = region ?? value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") else {
+            throw BYOKError("no region: pass --region or set AWS_REGION (or AWS_DEFAULT_REGION).")
+        }
+        guard let accessKey = value("AWS_ACCESS_KEY_ID"), let secretKey = value("AWS_SECRET_ACCESS_KEY") else {
+            throw BYOKError("no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials).")
+        }
+        let ignoreConfigured = value("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")?.lowercased() == "true"
+        let configured = ignoreConfigured ? nil : (value("AWS_ENDPOINT_URL_KMS") ?? value("AWS_ENDPOINT_URL"))
+        let text = endpointURL ?? configured ?? "https://kms.\(region).amazonaws.com"
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = url.host, !host.isEmpty
+        else {
+            throw BYOKError("the endpoint URL '\(text)' is not an http:// or https:// URL.")
+        }
+        let credentials = SigV4Credentials(accessKeyID: accessKey, secretAccessKey: secretKey, sessionToken: value("AWS_SESSION_TOKEN"))
+        return AWSClientConfiguration(endpoint: url, region: region, credentials: credentials)
+    }
+}
+
+/// A minimal KMS client: AWS JSON 1.1 POSTs signed with SigV4, sent with URLSession.
+struct KMSClient: Sendable {
+    let endpoint: URL
+    let signer: SigV4Signer
+    /// The `Host` header value the transport sends (host, plus the port when it is not the scheme's default).
+    let hostHeader: String
+    /// The request path as it goes on the wire.
+    let path: String
+
+    init(configuration: AWSClientConfiguration) {
+        endpoint = configuration.endpoint
+        signer = SigV4Signer(credentials: configuration.credentials, region: configuration.region, service: "kms")
+        let scheme = configuration.endpoint.scheme?.lowercased() ?? "https"
+        var host = configuration.endpoint.host ?? ""
+        if host.contains(":") && !host.hasPrefix("[") { host = "[\(host)]" }
+        if let port = configuration.endpoint.port, port != (scheme == "https" ? 443 : 80) {
+            host += ":\(port)"
+        }
+        hostHeader = host
+        let rawPath = URLComponents(url: configuration.endpoint, resolvingAgainstBaseURL: false)?.percentEncodedPath ?? ""
+        path = rawPath.isEmpty ? "/" : rawPath
+    }
+
+    /// Calls `TrentService.<operation>` and decodes the answer.
+    /// - Throws: `AWSServiceError` for an error answer, `BYOKError` for transport or decoding failures.
+    func call<Request: Encodable, Response: Decodable>(_ operation: String, _ request: Request, as: Response.Type) async throws -> Response {
+        let body: Data
+        do {
+            body = try JSONEncoder().encode(request)
+        } catch {
+            throw BYOKError("cannot encode the \(operation) request.")
+        }
+        let headers: [(name: String, value: String)] = [
+            ("host", hostHeader),
+            ("content-type", "application/x-amz-json-1.1"),
+            ("x-amz-target", "TrentService.\(operation)"),
+        ]
+        let signed = signer.signedHeaders(method: "POST", path: path, headers: headers, body: Array(body), date: Date())
+
+        var urlRequest = URLRequest(url: endpoint, timeoutInterval: 60)
+        urlRequest.httpMethod = "POST"
+        urlRequest.httpBody = body
+        for header in headers + signed where header.name != "host" {
+            urlRequest.setValue(header.value, forHTTPHeaderField: header.name)
+        }
+
+        let data: Data
+        let response: URLResponse
+        do {
+            (data, response) = try await URLSession.shared.data(for: urlRequest)
+        } catch {
+            throw BYOKError("\(operation) request to \(endpoint.absoluteString) failed: \(error.localizedDescription)")
+        }
+        guard let http = response as? HTTPURLResponse else {
+            throw BYOKError("\(operation): no HTTP response from \(endpoint.absoluteString).")
+        }
+        guard (200..<300).contains(http.statusCode) else {
+            throw Self.serviceError(status: http.statusCode, headerType: http.value(forHTTPHeaderField: "x-amzn-ErrorType"), body: data)
+        }
+        do {
+            return try JSONDecoder().decode(Response.self, from: data)
+        } catch {
+            throw BYOKError("\(operation): the response from \(endpoint.absoluteString) is not the expected JSON.")
+        }
+    }
+
+    /// Reads an AWS JSON 1.1 error: `__type` (without an `ns#` prefix or `:suffix`) and `message`/`Message`.
+    static func serviceError(status: Int, headerType: String?, body: Data) -> AWSServiceError {
+        var type: String?
+        var message = ""
+        if let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] {
+            type = object["__type"] as? String
+            message = (object["message"] as? String) ?? (object["Message"] as? String) ?? ""
+        }
+        if type?.isEmpty ?? true { type = headerType }
+        guard var name = type, !name.isEmpty else {
+            return AWSServiceError(type: "HTTP \(status)", message: message)
+        }
+        if let colon = name.firstIndex(of: ":") { name = String(name[..<colon]) }
+        if let hash = name.lastIndex(of: "#") { name = String(name[name.index(after: hash)...]) }
+        return AWSServiceError(type: name, message: message)
+    }
+}
+
+// MARK: - The request and response shapes used by `coffer byok import`
+
+enum KMSWire {
+    struct DescribeKeyRequest: Encodable {
+        var KeyId: String
+    }
+
+    struct DescribeKeyResponse: Decodable {
+        struct Metadata: Decodable {
+            var KeyId: String
+            var Arn: String?
+            var KeySpec: String?
+            var CustomerMasterKeySpec: String?
+            var Origin: String?
+        }
+        var KeyMetadata: Metadata
+    }
+
+    struct GetParametersForImportRequest: Encodable {
+        var KeyId: String
+        var WrappingAlgorithm: String
+        var WrappingKeySpec: String
+    }
+
+    struct GetParametersForImportResponse: Decodable {
+        var KeyId: String?
+        var ImportToken: Data
+        var PublicKey: Data
+    }
+
+    struct ImportKeyMaterialRequest: Encodable {
+        var KeyId: String
+        var ImportToken: Data
+        var EncryptedKeyMaterial: Data
+        var ExpirationModel: String?
+        var ValidTo: Double?
+        var ImportType: String?
+        var KeyMaterialDescription: String?
+        var KeyMaterialId: String?
+    }
+
+    struct ImportKeyMaterialResponse: Codable {
+        var KeyId: String?
+        var KeyMaterialId: String?
+    }
+}
