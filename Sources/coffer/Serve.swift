@@ -78,7 +78,14 @@ struct Serve: AsyncParsableCommand {
             )
         }
 
-        let pool = WrappingKeyPool()
+        var poolTargets: [WrappingKeySpec: Int] = [.rsa2048: 4, .rsa3072: 2, .rsa4096: 2]
+        for (name, count) in file.wrappingKeyPool ?? [:] {
+            guard let spec = WrappingKeySpec(rawValue: name), spec != .sm2, (0...64).contains(count) else {
+                throw ConfigurationError("wrappingKeyPool: '\(name)': \(count) is not a wrapping key spec (RSA_2048, RSA_3072, RSA_4096) with 0 to 64 keys.")
+            }
+            poolTargets[spec] = count
+        }
+        let pool = WrappingKeyPool(targets: poolTargets)
         let service = KMSService(store: store, sealer: sealer, clock: SystemClock(), random: SystemRandom(), wrappingKeys: pool)
         let sweeper = KeyDeletionSweeper(service: service, logger: logger)
         let poolService = WrappingKeyPoolService(pool: pool, logger: logger)

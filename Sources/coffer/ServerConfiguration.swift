@@ -24,6 +24,8 @@ struct ServerConfiguration: Decodable {
     var credentialsFile: String?
     var rootKey: RootKeySource?
     var logLevel: String?
+    /// Pre-generated wrapping keys per size for GetParametersForImport, e.g. `{"RSA_2048": 4, "RSA_4096": 2}`.
+    var wrappingKeyPool: [String: Int]?
 
     static func load(_ path: String) throws -> ServerConfiguration {
         let data: Data

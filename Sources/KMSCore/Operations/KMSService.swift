@@ -12,6 +12,15 @@ public struct KMSService: Sendable {
     let materials = LockedCache<MaterialSlot, KeyMaterial>(capacity: 10_000)
     let asymmetricKeys = LockedCache<MaterialSlot, AsymmetricKey>(capacity: 2_000)
 
+    /// Parsed wrapping private keys by wrapping key ID (they expire with their import parameters).
+    let wrappingKeyCache = LockedCache<String, CachedWrappingKey>(capacity: 1_000)
+
+    struct CachedWrappingKey: Sendable {
+        var keyID: KeyID
+        var expiresAt: Date
+        var key: OpenSSLKey
+    }
+
     struct MaterialSlot: Hashable, Sendable {
         var keyARN: String
         var materialID: String

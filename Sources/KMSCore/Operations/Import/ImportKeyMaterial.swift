@@ -72,12 +72,7 @@ extension KMSService {
         guard token.validTo > now else {
             throw KMSError(.expiredImportToken, "Import token expired at \(Self.iso8601(token.validTo)). Call GetParametersForImport again.")
         }
-        guard let stored = try await store.wrappingKey(token.wrappingKeyID), stored.keyID == key.id,
-            let privateDER = sealer.open(bytes: stored.sealed, purpose: Self.wrappingKeyPurpose(token.wrappingKeyID)),
-            let privateKey = privateDER.withUnsafeBytes({ try? OpenSSLKey.privateKey(pkcs8: Array($0)) })
-        else {
-            throw KMSError(.invalidImportToken, "Import token is invalid.")
-        }
+        let privateKey = try await wrappingPrivateKey(token.wrappingKeyID, for: key)
 
         // 7–8: unwrap and validate the material.
         let unwrapped = try ImportWrapping.unwrap(Array(request.encryptedKeyMaterial), privateKey: privateKey, algorithm: token.algorithm)
@@ -99,6 +94,19 @@ extension KMSService {
             if wasPendingImport && record.hasAllPermanentMaterial { record.enabled = true }
         }
         return ImportKeyMaterialResponse(keyID: key.arn, keyMaterialID: symmetric ? materialID : nil)
+    }
+
+    /// The private half of a wrapping key, parsed once and cached until its parameters expire.
+    func wrappingPrivateKey(_ id: String, for key: KeyRecord) async throws(KMSError) -> OpenSSLKey {
+        if let cached = wrappingKeyCache[id], cached.keyID == key.id, cached.expiresAt > clock.now() { return cached.key }
+        guard let stored = try await store.wrappingKey(id), stored.keyID == key.id,
+            let privateDER = sealer.open(bytes: stored.sealed, purpose: Self.wrappingKeyPurpose(id)),
+            let privateKey = privateDER.withUnsafeBytes({ try? OpenSSLKey.privateKey(pkcs8: Array($0)) })
+        else {
+            throw KMSError(.invalidImportToken, "Import token is invalid.")
+        }
+        wrappingKeyCache[id] = CachedWrappingKey(keyID: key.id, expiresAt: stored.expiresAt, key: privateKey)
+        return privateKey
     }
 
     /// Asymmetric and HMAC keys hold one material forever: the first import sets it, later ones must bring the same.
