@@ -241,6 +241,15 @@ extension OpenSSLKey {
         return result == 1
     }
 
+    /// Makes the PKCS#8 encoding of an EC key canonical: the public point included and uncompressed, whatever the
+    /// imported encoding had (OpenSSL derives the point when it was omitted).
+    func canonicalizeECEncoding() -> Bool {
+        let included = EVP_PKEY_set_int_param(pointer, "include-public", 1) == 1
+        let uncompressed = EVP_PKEY_set_utf8_string_param(pointer, "point-format", "uncompressed") == 1
+        ERR_clear_error()
+        return included && uncompressed
+    }
+
     /// True for RSA keys with more than two primes.
     var isMultiPrimeRSA: Bool {
         var factor: OpaquePointer?

@@ -152,7 +152,10 @@ public enum ImportWrapping {
             guard !key.isMultiPrimeRSA else { throw incorrect("multi-prime RSA keys are not supported.") }
             guard key.passesPairwiseCheck else { throw incorrect("the RSA private key is not consistent.") }
         }
-        if case .ec = expected, !key.passesPairwiseCheck { throw incorrect("the EC private key is not consistent.") }
+        if case .ec = expected {
+            guard key.passesPairwiseCheck else { throw incorrect("the EC private key is not consistent.") }
+            guard key.canonicalizeECEncoding() else { throw incorrect("the EC private key cannot be encoded.") }
+        }
         guard let canonical = try? key.pkcs8() else { throw incorrect("the private key cannot be encoded.") }
         return KeyMaterial(unsafeBytes: canonical)
     }

@@ -139,9 +139,8 @@ extension KMSService {
         }
         let external = key.origin == .external
         let all = (request.includeKeyMaterial ?? .rotationsOnly) == .all
-        let listed = key.materials
-            .filter { all || $0.rotationDate != nil }
-            .sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        // `materials` is kept in association order (imports append).
+        let listed = key.materials.filter { all || $0.rotationDate != nil }
         let limit = Pagination.limit(request.limit, default: 100, max: 1000)
         var start = 0
         if let marker = request.marker {
