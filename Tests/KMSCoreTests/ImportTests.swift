@@ -274,10 +274,10 @@ extension ImportTests {
             #expect(token.validTo == p.parametersValidTo)
             t.clock.advance(by: 86_399)
             _ = try await t.service.expireDueMaterial()
-            #expect(try await t.h.store.wrappingKey(token.wrappingKeyID) != nil)
+            #expect(await t.h.store.wrappingKey(token.wrappingKeyID) != nil)
             t.clock.advance(by: 1)
             _ = try await t.service.expireDueMaterial()
-            #expect(try await t.h.store.wrappingKey(token.wrappingKeyID) == nil)
+            #expect(await t.h.store.wrappingKey(token.wrappingKeyID) == nil)
         }
 
         @Test func everyAlteredTokenByteIsAnInvalidImportToken() async throws {
@@ -381,7 +381,7 @@ extension ImportTests {
             _ = try await t.encrypt(key.keyID)
             #expect(try await t.decrypt(blob).keyMaterialID == id)
             #expect(try await t.service.expireDueMaterial() == 0)
-            #expect(try await t.h.store.sealedMaterial(keyID: KeyID(key.keyID)!, materialID: id, in: Fixtures.scope) != nil)
+            #expect(await t.h.store.sealedMaterial(keyID: KeyID(key.keyID)!, materialID: id, in: Fixtures.scope) != nil)
 
             t.clock.set(validTo)
             #expect(try await t.describe(key.keyID).keyState == .pendingImport)
@@ -391,7 +391,7 @@ extension ImportTests {
             await expectKMSError(.kmsInvalidState, message: pendingImport) { _ = try await t.decrypt(blob) }
             // The sweeper deletes the sealed row.
             _ = try await t.service.expireDueMaterial()
-            #expect(try await t.h.store.sealedMaterial(keyID: KeyID(key.keyID)!, materialID: id, in: Fixtures.scope) == nil)
+            #expect(await t.h.store.sealedMaterial(keyID: KeyID(key.keyID)!, materialID: id, in: Fixtures.scope) == nil)
             #expect(try await t.service.expireDueMaterial() == 0)
             let listed = try await t.allMaterials(key.keyID)
             #expect(listed.map(\.importState) == [.pendingImport])
@@ -422,7 +422,7 @@ extension ImportTests {
             t.clock.advance(by: 60)
             #expect(try await t.describe(key.keyID).keyState == .enabled)
             #expect(try await t.service.expireDueMaterial() == 1)
-            #expect(try await t.h.store.sealedMaterial(keyID: KeyID(key.keyID)!, materialID: b, in: Fixtures.scope) == nil)
+            #expect(await t.h.store.sealedMaterial(keyID: KeyID(key.keyID)!, materialID: b, in: Fixtures.scope) == nil)
             #expect(try await t.allMaterials(key.keyID).map(\.keyMaterialID) == [a])
             await expectKMSError(.kmsInvalidState) { try await t.rotate(key.keyID) }
         }
@@ -507,7 +507,7 @@ extension ImportTests {
             let response = try await t.delete(key.keyID)
             #expect(response.keyID == key.arn && response.keyMaterialID == a)
             #expect(try await t.describe(key.keyID).keyState == .pendingImport)
-            #expect(try await t.h.store.sealedMaterial(keyID: KeyID(key.keyID)!, materialID: a, in: Fixtures.scope) == nil)
+            #expect(await t.h.store.sealedMaterial(keyID: KeyID(key.keyID)!, materialID: a, in: Fixtures.scope) == nil)
             #expect(try await t.allMaterials(key.keyID).map(\.importState) == [.pendingImport])
             await expectKMSError(.incorrectKeyMaterial) { try await t.importMaterial(key.keyID, materialB) }
             try await t.importMaterial(key.keyID, materialA, keyMaterialID: a)
@@ -522,7 +522,7 @@ extension ImportTests {
             #expect(try await t.delete(key.keyID, materialID: b).keyMaterialID == b)
             #expect(try await t.describe(key.keyID).keyState == .enabled)
             #expect(try await t.allMaterials(key.keyID).map(\.keyMaterialID) == [a])
-            #expect(try await t.h.store.sealedMaterial(keyID: KeyID(key.keyID)!, materialID: b, in: Fixtures.scope) == nil)
+            #expect(await t.h.store.sealedMaterial(keyID: KeyID(key.keyID)!, materialID: b, in: Fixtures.scope) == nil)
         }
 
         @Test func deletingNonCurrentMaterialMakesTheKeyPendingImport() async throws {
