@@ -119,17 +119,26 @@ public final class SQLiteKeyStore: KeyStore {
         }
     }
 
-    private static func encode(_ key: KeyRecord) throws -> String {
+    /// Configured once; JSONEncoder and JSONDecoder are thread-safe once configured.
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .secondsSince1970
         encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(key), as: UTF8.self)
+        return encoder
+    }()
+
+    private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }()
+
+    private static func encode(_ key: KeyRecord) throws -> String {
+        String(decoding: try encoder.encode(key), as: UTF8.self)
     }
 
     private static func decode(_ document: String) throws -> KeyRecord {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        return try decoder.decode(KeyRecord.self, from: Data(document.utf8))
+        try decoder.decode(KeyRecord.self, from: Data(document.utf8))
     }
 
     // MARK: Keys

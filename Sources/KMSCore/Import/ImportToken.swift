@@ -18,10 +18,21 @@ struct ImportToken: Codable, Sendable, Equatable {
 
     static let purpose = Array("coffer/import-token/v1".utf8)
 
-    func seal(with sealer: MaterialSealer) throws(KMSError) -> [UInt8] {
+    /// Configured once; JSONEncoder and JSONDecoder are thread-safe once configured.
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .secondsSince1970
-        guard let body = try? encoder.encode(self) else { throw KMSError.internalFailure }
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }()
+
+    func seal(with sealer: MaterialSealer) throws(KMSError) -> [UInt8] {
+        guard let body = try? Self.encoder.encode(self) else { throw KMSError.internalFailure }
         return try sealer.seal(bytes: Array(body), purpose: Self.purpose)
     }
 
@@ -29,9 +40,7 @@ struct ImportToken: Codable, Sendable, Equatable {
     static func open(_ bytes: [UInt8], with sealer: MaterialSealer) throws(KMSError) -> ImportToken {
         let invalid = KMSError(.invalidImportToken, "Import token is invalid.")
         guard let opened = sealer.open(bytes: bytes, purpose: purpose) else { throw invalid }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        let token: ImportToken? = opened.withUnsafeBytes { try? decoder.decode(ImportToken.self, from: Data($0)) }
+        let token: ImportToken? = opened.withUnsafeBytes { try? Self.decoder.decode(ImportToken.self, from: Data($0)) }
         guard let token else { throw invalid }
         return token
     }
