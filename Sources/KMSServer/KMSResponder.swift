@@ -205,9 +205,11 @@ public struct KMSResponder: HTTPResponder {
         return out + "\""
     }
 
+    /// Milliseconds with three decimals, without Foundation's `String(format:)` on the request path.
     static func milliseconds(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
-        let ms = Double(seconds) * 1000 + Double(attoseconds) / 1e15
-        return String(format: "%.3f", ms)
+        let micros = max(0, seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
+        let fraction = String(micros % 1000)
+        return "\(micros / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 }

@@ -40,3 +40,16 @@ import Testing
         }
     }
 }
+
+@Suite struct DurationFormattingTests {
+    @Test(arguments: [
+        (Duration.zero, "0.000"),
+        (Duration.microseconds(7), "0.007"),
+        (Duration.microseconds(1_234), "1.234"),
+        (Duration.milliseconds(20) + .microseconds(50), "20.050"),
+        (Duration.seconds(3), "3000.000"),
+    ])
+    func logsDurationsInMillisecondsWithThreeDecimals(duration: Duration, expected: String) {
+        #expect(KMSResponder.milliseconds(duration) == expected)
+    }
+}

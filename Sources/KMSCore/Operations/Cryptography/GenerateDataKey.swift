@@ -43,10 +43,9 @@ extension KMSService {
         _ request: GenerateDataKeyRequest, caller: Caller, operation: OperationName, includePlaintext: Bool
     ) async throws(KMSError) -> GenerateDataKeyResponse {
         try Self.refuseRecipient(request.recipient)
-        let key = try await cryptographicKey(request.keyID, caller: caller, operation: operation, usage: .encryptDecrypt)
-        guard Self.isSymmetric(key.keySpec) else {
-            throw KMSError(.invalidKeyUsage, "\(key.arn) key spec is \(key.keySpec.rawValue) which is not valid for \(operation.rawValue).")
-        }
+        let key = try await cryptographicKey(
+            request.keyID, caller: caller, operation: operation, usage: .encryptDecrypt, specs: Self.isSymmetric
+        )
         let count: Int
         switch (request.keySpec, request.numberOfBytes) {
         case (.some, .some):

@@ -51,10 +51,9 @@ extension KMSService {
         _ request: GenerateDataKeyPairRequest, caller: Caller, operation: OperationName, includePlaintext: Bool
     ) async throws(KMSError) -> GenerateDataKeyPairResponse {
         try Self.refuseRecipient(request.recipient)
-        let key = try await cryptographicKey(request.keyID, caller: caller, operation: operation, usage: .encryptDecrypt)
-        guard Self.isSymmetric(key.keySpec) else {
-            throw KMSError(.invalidKeyUsage, "\(key.arn) key spec is \(key.keySpec.rawValue) which is not valid for \(operation.rawValue).")
-        }
+        let key = try await cryptographicKey(
+            request.keyID, caller: caller, operation: operation, usage: .encryptDecrypt, specs: Self.isSymmetric
+        )
         if request.keyPairSpec == .sm2 {
             throw KMSError.unsupported("KeyPairSpec SM2 is only available in China Regions.")
         }
