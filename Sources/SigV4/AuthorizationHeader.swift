@@ -20,7 +20,8 @@ struct AuthorizationHeader: Sendable, Equatable {
     /// Parses a header value; every malformation is an `incompleteSignature`.
     init(parsing rawValue: String) throws(SigV4Error) {
         let value = Self.trimmed(rawValue[...])
-        let echoed = SigV4Error.echo(value)
+        // Only error messages echo the header; built on demand, not on every request.
+        var echoed: String { SigV4Error.echo(value) }
 
         // Algorithm token.
         let algorithmEnd = value.utf8.firstIndex(where: HeaderFields.isWhitespace) ?? value.endIndex
