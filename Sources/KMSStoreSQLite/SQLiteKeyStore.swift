@@ -9,8 +9,10 @@ public final class SQLiteKeyStore: KeyStore {
     private let pool: DatabasePool
 
     /// Decoded key records, so that hot keys are not read and decoded per request. Coherent because this process is the
-    /// only writer of its SQLite file: every write invalidates its key inside the transaction and again after it, and
-    /// a reader caches what it read only if no write happened meanwhile (`insert(_:for:ifUnchangedSince:)`).
+    /// only writer of its SQLite file: `updateKey` writes the new record through at the end of its transaction (a
+    /// failed commit empties the cache); other writes invalidate their key inside the transaction and again after it;
+    /// a reader caches what it read only if no write happened meanwhile and nothing is cached for that key
+    /// (`insert(_:for:ifUnchangedSince:)`).
     private let records = LockedCache<RecordKey, KeyRecord>(capacity: 50_000)
 
     private struct RecordKey: Hashable, Sendable {
@@ -111,6 +113,7 @@ public final class SQLiteKeyStore: KeyStore {
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
             || error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
         {
+            if write { records.removeAll() }
             throw KMSError(.alreadyExists, "The resource already exists.")
         } catch {
             // A failed commit may leave a written-through record in the cache: forget everything.
@@ -182,15 +185,21 @@ public final class SQLiteKeyStore: KeyStore {
     public func updateKey(
         _ id: KeyID, in scope: Scope, _ mutate: @escaping @Sendable (inout KeyRecord, inout MaterialChanges) throws(KMSError) -> Void
     ) async throws(KMSError) -> KeyRecord {
-        defer { records.write(nil, for: RecordKey(scope, id)) }
         let updated = try await run({ db in
-            guard
-                let document = try String.fetchOne(
-                    db, sql: "SELECT document FROM kms_key WHERE account = ? AND region = ? AND key_id = ?",
-                    arguments: [scope.accountID, scope.region, id.rawValue]
-                )
-            else { throw KMSError.notFound("Key '\(scope.keyARN(id))' does not exist") }
-            var record = try Self.decode(document)
+            let cacheKey = RecordKey(scope, id)
+            var record: KeyRecord
+            if let cached = self.records[cacheKey] {
+                // Coherent: written through by the previous serialised writer, or read after its commit.
+                record = cached
+            } else {
+                guard
+                    let document = try String.fetchOne(
+                        db, sql: "SELECT document FROM kms_key WHERE account = ? AND region = ? AND key_id = ?",
+                        arguments: [scope.accountID, scope.region, id.rawValue]
+                    )
+                else { throw KMSError.notFound("Key '\(scope.keyARN(id))' does not exist") }
+                record = try Self.decode(document)
+            }
             var changes = MaterialChanges()
             try mutate(&record, &changes)
             try db.execute(
@@ -212,7 +221,9 @@ public final class SQLiteKeyStore: KeyStore {
                     arguments: [scope.accountID, scope.region, id.rawValue, material.materialID, Data(material.sealed)]
                 )
             }
-            self.records.write(nil, for: RecordKey(scope, id))
+            // Written through as the transaction's last step: only the commit can still fail, and a failed commit
+            // empties the cache (`run`).
+            self.records.write(record, for: cacheKey)
             return record
         }, write: true)
         return updated

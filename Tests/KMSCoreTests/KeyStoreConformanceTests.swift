@@ -295,4 +295,73 @@ func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) a
         #expect(try await reopened.metaValue("check") == [4, 2])
         #expect(try await reopened.keysDueForDeletion(at: Fixtures.epoch.addingTimeInterval(86_400), limit: 10).map(\.1) == [keyID(1)])
     }
+
+    /// The record cache (written through by updateKey, filled by readers) must agree with the file after concurrent
+    /// updates and reads: a second store on the same file reads the truth without any cache.
+    @Test func cachedRecordsMatchTheFileAfterConcurrentUpdatesAndReads() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-cache-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("keys.sqlite").path
+        let scope = Fixtures.scope
+        let store = try SQLiteKeyStore(path: path)
+        for n in 1...3 { try await store.insertKey(makeRecord(id: keyID(n)), materials: []) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 0..<60 {
+                group.addTask {
+                    _ = try await store.updateKey(keyID(1 + n % 3), in: scope) { (record: inout KeyRecord, _: inout MaterialChanges) throws(KMSError) in
+                        record.tags.append(KeyTag(key: "t\(n)", value: "\(n)"))
+                        if n % 7 == 0 { throw KMSError.invalidState("refused \(n)") }
+                    }
+                }
+                group.addTask { _ = try await store.key(keyID(1 + n % 3), in: scope) }
+            }
+            while let result = await group.nextResult() {
+                if case .failure(let error) = result, (error as? KMSError)?.code != .kmsInvalidState { throw error }
+            }
+        }
+        let truth = try SQLiteKeyStore(path: path)
+        var total = 0
+        for n in 1...3 {
+            let cached = try #require(try await store.key(keyID(n), in: scope))
+            let stored = try #require(try await truth.key(keyID(n), in: scope))
+            #expect(cached == stored)
+            total += stored.tags.count
+        }
+        #expect(total == (0..<60).filter { $0 % 7 != 0 }.count)
+    }
+}
+
+@Suite struct LockedCacheTests {
+    @Test func aReadThatPredatesAWriteIsNotCached() {
+        let cache = LockedCache<String, Int>(capacity: 10)
+        let generation = cache.currentGeneration
+        cache.write(nil, for: "k")
+        cache.insert(1, for: "k", ifUnchangedSince: generation)
+        #expect(cache["k"] == nil)
+    }
+
+    @Test func aReadNeverReplacesAWrittenThroughValue() {
+        let cache = LockedCache<String, Int>(capacity: 10)
+        cache.write(2, for: "k")
+        cache.insert(1, for: "k", ifUnchangedSince: cache.currentGeneration)
+        #expect(cache["k"] == 2)
+    }
+
+    @Test func aReadIsCachedWhenNothingChanged() {
+        let cache = LockedCache<String, Int>(capacity: 10)
+        cache.insert(1, for: "k", ifUnchangedSince: cache.currentGeneration)
+        #expect(cache["k"] == 1)
+    }
+
+    @Test func evictionWhenFullCountsAsAWrite() {
+        let cache = LockedCache<String, Int>(capacity: 2)
+        cache.write(1, for: "a")
+        cache.write(2, for: "b")
+        let generation = cache.currentGeneration
+        cache["c"] = 3
+        #expect(cache["a"] == nil && cache["c"] == 3)
+        cache.insert(9, for: "a", ifUnchangedSince: generation)
+        #expect(cache["a"] == nil)
+    }
 }

@@ -3,7 +3,8 @@ import Crypto
 /// AWS's rules for Sign and Verify: which algorithm suits which key spec, message types, digest lengths.
 enum SigningRules {
     /// What the key actually signs.
-    enum Input {
+    // @unchecked Sendable: `md` is one of OpenSSL's static, immutable EVP_MD tables (EVP_sha256() and the like).
+    enum Input: @unchecked Sendable {
         /// A digest to sign with `md` (RSA, ECDSA).
         case digest([UInt8], md: OpaquePointer, padding: OpenSSLKey.Padding)
         /// A whole message (pure Ed25519, ML-DSA).

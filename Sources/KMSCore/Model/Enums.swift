@@ -9,6 +9,9 @@ public enum KeySpec: String, Sendable, Codable, CaseIterable {
     case sm2 = "SM2"
     case mlDSA44 = "ML_DSA_44", mlDSA65 = "ML_DSA_65", mlDSA87 = "ML_DSA_87"
     case eccNistEdwards25519 = "ECC_NIST_EDWARDS25519"
+
+    /// RSA keys: their generation and private-key operations are run as `HeavyWork`.
+    public var isRSA: Bool { self == .rsa2048 || self == .rsa3072 || self == .rsa4096 }
 }
 
 public enum KeyUsage: String, Sendable, Codable, CaseIterable {

@@ -58,24 +58,28 @@ extension KMSService {
             throw KMSError.unsupported("KeyPairSpec SM2 is only available in China Regions.")
         }
         try Self.checkDryRun(request.dryRun)
-        let pair: OpenSSLKey
-        do {
-            switch request.keyPairSpec {
-            case .rsa2048: pair = try OpenSSLKey.generate(algorithm: "RSA", bits: 2048)
-            case .rsa3072: pair = try OpenSSLKey.generate(algorithm: "RSA", bits: 3072)
-            case .rsa4096: pair = try OpenSSLKey.generate(algorithm: "RSA", bits: 4096)
-            case .eccNistP256: pair = try OpenSSLKey.generate(algorithm: "EC", group: "prime256v1")
-            case .eccNistP384: pair = try OpenSSLKey.generate(algorithm: "EC", group: "secp384r1")
-            case .eccNistP521: pair = try OpenSSLKey.generate(algorithm: "EC", group: "secp521r1")
-            case .eccSecgP256k1: pair = try OpenSSLKey.generate(algorithm: "EC", group: "secp256k1")
-            case .eccNistEdwards25519: pair = try OpenSSLKey.generate(algorithm: "ED25519")
-            case .sm2: throw KMSError.unsupported("KeyPairSpec SM2 is only available in China Regions.")
+        let spec = request.keyPairSpec
+        let generate = { @Sendable () throws(KMSError) -> OpenSSLKey in
+            do {
+                switch spec {
+                case .rsa2048: return try OpenSSLKey.generate(algorithm: "RSA", bits: 2048)
+                case .rsa3072: return try OpenSSLKey.generate(algorithm: "RSA", bits: 3072)
+                case .rsa4096: return try OpenSSLKey.generate(algorithm: "RSA", bits: 4096)
+                case .eccNistP256: return try OpenSSLKey.generate(algorithm: "EC", group: "prime256v1")
+                case .eccNistP384: return try OpenSSLKey.generate(algorithm: "EC", group: "secp384r1")
+                case .eccNistP521: return try OpenSSLKey.generate(algorithm: "EC", group: "secp521r1")
+                case .eccSecgP256k1: return try OpenSSLKey.generate(algorithm: "EC", group: "secp256k1")
+                case .eccNistEdwards25519: return try OpenSSLKey.generate(algorithm: "ED25519")
+                case .sm2: throw KMSError.unsupported("KeyPairSpec SM2 is only available in China Regions.")
+                }
+            } catch let error as KMSError {
+                throw error
+            } catch {
+                throw KMSError.internalFailure
             }
-        } catch let error as KMSError {
-            throw error
-        } catch {
-            throw KMSError.internalFailure
         }
+        let isRSA = spec == .rsa2048 || spec == .rsa3072 || spec == .rsa4096
+        let pair = isRSA ? try await HeavyWork.run(generate) : try generate()
         let privateKey: [UInt8]
         let publicKey: [UInt8]
         do {

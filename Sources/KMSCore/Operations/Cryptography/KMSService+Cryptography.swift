@@ -159,6 +159,8 @@ extension KMSService {
         if let context, !context.isEmpty {
             throw KMSError.validation("EncryptionContext is not supported with asymmetric KMS keys.")
         }
-        return (try await asymmetricKey(key).decrypt(ciphertext, algorithm: algorithm), key, algorithm, nil)
+        let decrypter = try await asymmetricKey(key)
+        let plaintext = try await HeavyWork.run { () throws(KMSError) in try decrypter.decrypt(ciphertext, algorithm: algorithm) }  // RSA only
+        return (plaintext, key, algorithm, nil)
     }
 }

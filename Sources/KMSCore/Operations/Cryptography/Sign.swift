@@ -50,7 +50,8 @@ extension KMSService {
             key: key, algorithm: request.signingAlgorithm, messageType: request.messageType ?? .raw, message: Array(request.message)
         )
         try Self.checkDryRun(request.dryRun)
-        let signature = try await asymmetricKey(key).sign(input)
+        let signer = try await asymmetricKey(key)
+        let signature = key.keySpec.isRSA ? try await HeavyWork.run { () throws(KMSError) in try signer.sign(input) } : try signer.sign(input)
         return SignResponse(keyID: key.arn, signature: Data(signature), signingAlgorithm: request.signingAlgorithm)
     }
 

@@ -75,7 +75,10 @@ extension KMSService {
         let privateKey = try await wrappingPrivateKey(token.wrappingKeyID, for: key)
 
         // 7–8: unwrap and validate the material.
-        let unwrapped = try ImportWrapping.unwrap(Array(request.encryptedKeyMaterial), privateKey: privateKey, algorithm: token.algorithm)
+        let encrypted = Array(request.encryptedKeyMaterial)
+        let unwrapped = try await HeavyWork.run { () throws(KMSError) in
+            try ImportWrapping.unwrap(encrypted, privateKey: privateKey, algorithm: token.algorithm)
+        }
         let material = try ImportWrapping.canonicalMaterial(unwrapped, for: key.keySpec)
         let materialID = material.materialID(for: key.id)
         let sealed = try sealer.seal(material, keyARN: key.arn, materialID: materialID)
