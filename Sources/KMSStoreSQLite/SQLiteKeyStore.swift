@@ -148,7 +148,7 @@ public final class SQLiteKeyStore: KeyStore {
 
     public func insertKey(_ key: KeyRecord, materials: [SealedMaterial]) async throws(KMSError) {
         try await run({ db in
-            try db.execute(
+            try db.executeCached(
                 sql: "INSERT INTO kms_key (account, region, key_id, deletion_date, next_expiry, document) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [
                     key.scope.accountID, key.scope.region, key.id.rawValue, key.deletionDate?.timeIntervalSince1970,
@@ -156,7 +156,7 @@ public final class SQLiteKeyStore: KeyStore {
                 ]
             )
             for material in materials {
-                try db.execute(
+                try db.executeCached(
                     sql: "INSERT INTO key_material (account, region, key_id, material_id, sealed) VALUES (?, ?, ?, ?, ?)",
                     arguments: [key.scope.accountID, key.scope.region, key.id.rawValue, material.materialID, Data(material.sealed)]
                 )
@@ -172,7 +172,7 @@ public final class SQLiteKeyStore: KeyStore {
         return try await run({ db in
             guard
                 let document = try String.fetchOne(
-                    db, sql: "SELECT document FROM kms_key WHERE account = ? AND region = ? AND key_id = ?",
+                    db.cachedStatement(sql: "SELECT document FROM kms_key WHERE account = ? AND region = ? AND key_id = ?"),
                     arguments: [scope.accountID, scope.region, id.rawValue]
                 )
             else { return nil }
@@ -194,7 +194,7 @@ public final class SQLiteKeyStore: KeyStore {
             } else {
                 guard
                     let document = try String.fetchOne(
-                        db, sql: "SELECT document FROM kms_key WHERE account = ? AND region = ? AND key_id = ?",
+                        db.cachedStatement(sql: "SELECT document FROM kms_key WHERE account = ? AND region = ? AND key_id = ?"),
                         arguments: [scope.accountID, scope.region, id.rawValue]
                     )
                 else { throw KMSError.notFound("Key '\(scope.keyARN(id))' does not exist") }
@@ -202,7 +202,7 @@ public final class SQLiteKeyStore: KeyStore {
             }
             var changes = MaterialChanges()
             try mutate(&record, &changes)
-            try db.execute(
+            try db.executeCached(
                 sql: "UPDATE kms_key SET deletion_date = ?, next_expiry = ?, document = ? WHERE account = ? AND region = ? AND key_id = ?",
                 arguments: [
                     record.deletionDate?.timeIntervalSince1970, record.nextExpiry?.timeIntervalSince1970, try Self.encode(record),
@@ -210,13 +210,13 @@ public final class SQLiteKeyStore: KeyStore {
                 ]
             )
             for materialID in changes.delete {
-                try db.execute(
+                try db.executeCached(
                     sql: "DELETE FROM key_material WHERE account = ? AND region = ? AND key_id = ? AND material_id = ?",
                     arguments: [scope.accountID, scope.region, id.rawValue, materialID]
                 )
             }
             for material in changes.upsert {
-                try db.execute(
+                try db.executeCached(
                     sql: "INSERT OR REPLACE INTO key_material (account, region, key_id, material_id, sealed) VALUES (?, ?, ?, ?, ?)",
                     arguments: [scope.accountID, scope.region, id.rawValue, material.materialID, Data(material.sealed)]
                 )
@@ -232,7 +232,7 @@ public final class SQLiteKeyStore: KeyStore {
     public func keysWithExpiringMaterial(at date: Date, limit: Int) async throws(KMSError) -> [(Scope, KeyID)] {
         let rows: [KeyRecord] = try await run({ db in
             let documents = try String.fetchAll(
-                db, sql: "SELECT document FROM kms_key WHERE next_expiry IS NOT NULL AND next_expiry <= ? ORDER BY next_expiry LIMIT ?",
+                db.cachedStatement(sql: "SELECT document FROM kms_key WHERE next_expiry IS NOT NULL AND next_expiry <= ? ORDER BY next_expiry LIMIT ?"),
                 arguments: [date.timeIntervalSince1970, limit]
             )
             return try documents.map(Self.decode)
@@ -242,7 +242,7 @@ public final class SQLiteKeyStore: KeyStore {
 
     public func insertWrappingKey(_ key: StoredWrappingKey) async throws(KMSError) {
         try await run({ db in
-            try db.execute(
+            try db.executeCached(
                 sql: "INSERT INTO wrapping_key (id, account, region, key_id, sealed, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [key.id, key.scope.accountID, key.scope.region, key.keyID.rawValue, Data(key.sealed), key.expiresAt.timeIntervalSince1970]
             )
@@ -251,7 +251,7 @@ public final class SQLiteKeyStore: KeyStore {
 
     public func wrappingKey(_ id: String) async throws(KMSError) -> StoredWrappingKey? {
         try await run({ db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM wrapping_key WHERE id = ?", arguments: [id]),
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM wrapping_key WHERE id = ?"), arguments: [id]),
                 let keyID = KeyID(row["key_id"] as String)
             else { return nil }
             let sealed: Data = row["sealed"]
@@ -264,14 +264,14 @@ public final class SQLiteKeyStore: KeyStore {
 
     public func deleteWrappingKeys(expiredAt date: Date) async throws(KMSError) -> Int {
         try await run({ db in
-            try db.execute(sql: "DELETE FROM wrapping_key WHERE expires_at <= ?", arguments: [date.timeIntervalSince1970])
+            try db.executeCached(sql: "DELETE FROM wrapping_key WHERE expires_at <= ?", arguments: [date.timeIntervalSince1970])
             return db.changesCount
         }, write: true)
     }
 
     public func deleteKey(_ id: KeyID, in scope: Scope) async throws(KMSError) {
         try await run({ db in
-            try db.execute(
+            try db.executeCached(
                 sql: "DELETE FROM kms_key WHERE account = ? AND region = ? AND key_id = ?",
                 arguments: [scope.accountID, scope.region, id.rawValue]
             )
@@ -283,8 +283,7 @@ public final class SQLiteKeyStore: KeyStore {
     public func keys(in scope: Scope, after: KeyID?, limit: Int) async throws(KMSError) -> [KeyRecord] {
         try await run({ db in
             let documents = try String.fetchAll(
-                db,
-                sql: "SELECT document FROM kms_key WHERE account = ? AND region = ? AND key_id > ? ORDER BY key_id LIMIT ?",
+                db.cachedStatement(sql: "SELECT document FROM kms_key WHERE account = ? AND region = ? AND key_id > ? ORDER BY key_id LIMIT ?"),
                 arguments: [scope.accountID, scope.region, after?.rawValue ?? "", limit]
             )
             return try documents.map(Self.decode)
@@ -294,7 +293,7 @@ public final class SQLiteKeyStore: KeyStore {
     public func keysDueForDeletion(at date: Date, limit: Int) async throws(KMSError) -> [(Scope, KeyID)] {
         let rows: [KeyRecord] = try await run({ db in
             let documents = try String.fetchAll(
-                db, sql: "SELECT document FROM kms_key WHERE deletion_date IS NOT NULL AND deletion_date <= ? ORDER BY deletion_date LIMIT ?",
+                db.cachedStatement(sql: "SELECT document FROM kms_key WHERE deletion_date IS NOT NULL AND deletion_date <= ? ORDER BY deletion_date LIMIT ?"),
                 arguments: [date.timeIntervalSince1970, limit]
             )
             return try documents.map(Self.decode)
@@ -306,7 +305,7 @@ public final class SQLiteKeyStore: KeyStore {
         try await run({ db in
             guard
                 let data = try Data.fetchOne(
-                    db, sql: "SELECT sealed FROM key_material WHERE account = ? AND region = ? AND key_id = ? AND material_id = ?",
+                    db.cachedStatement(sql: "SELECT sealed FROM key_material WHERE account = ? AND region = ? AND key_id = ? AND material_id = ?"),
                     arguments: [scope.accountID, scope.region, keyID.rawValue, materialID]
                 )
             else { return nil }
@@ -319,7 +318,7 @@ public final class SQLiteKeyStore: KeyStore {
     public func insertAlias(_ alias: AliasRecord) async throws(KMSError) {
         do {
             try await run({ db in
-                try db.execute(
+                try db.executeCached(
                     sql: """
                         INSERT INTO alias (account, region, name, target_key_id, creation_date, last_updated_date)
                         VALUES (?, ?, ?, ?, ?, ?)
@@ -339,7 +338,7 @@ public final class SQLiteKeyStore: KeyStore {
         try await run({ db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT * FROM alias WHERE account = ? AND region = ? AND name = ?",
+                    db.cachedStatement(sql: "SELECT * FROM alias WHERE account = ? AND region = ? AND name = ?"),
                     arguments: [scope.accountID, scope.region, name.rawValue]
                 )
             else { return nil }
@@ -349,7 +348,7 @@ public final class SQLiteKeyStore: KeyStore {
 
     public func retargetAlias(_ name: AliasName, in scope: Scope, to keyID: KeyID, at date: Date) async throws(KMSError) {
         try await run({ db in
-            try db.execute(
+            try db.executeCached(
                 sql: "UPDATE alias SET target_key_id = ?, last_updated_date = ? WHERE account = ? AND region = ? AND name = ?",
                 arguments: [keyID.rawValue, date.timeIntervalSince1970, scope.accountID, scope.region, name.rawValue]
             )
@@ -359,7 +358,7 @@ public final class SQLiteKeyStore: KeyStore {
 
     public func deleteAlias(_ name: AliasName, in scope: Scope) async throws(KMSError) -> Bool {
         try await run({ db in
-            try db.execute(
+            try db.executeCached(
                 sql: "DELETE FROM alias WHERE account = ? AND region = ? AND name = ?",
                 arguments: [scope.accountID, scope.region, name.rawValue]
             )
@@ -372,13 +371,12 @@ public final class SQLiteKeyStore: KeyStore {
             let rows: [Row]
             if let targetKeyID {
                 rows = try Row.fetchAll(
-                    db,
-                    sql: "SELECT * FROM alias WHERE account = ? AND region = ? AND target_key_id = ? AND name > ? ORDER BY name LIMIT ?",
+                    db.cachedStatement(sql: "SELECT * FROM alias WHERE account = ? AND region = ? AND target_key_id = ? AND name > ? ORDER BY name LIMIT ?"),
                     arguments: [scope.accountID, scope.region, targetKeyID.rawValue, after?.rawValue ?? "", limit]
                 )
             } else {
                 rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM alias WHERE account = ? AND region = ? AND name > ? ORDER BY name LIMIT ?",
+                    db.cachedStatement(sql: "SELECT * FROM alias WHERE account = ? AND region = ? AND name > ? ORDER BY name LIMIT ?"),
                     arguments: [scope.accountID, scope.region, after?.rawValue ?? "", limit]
                 )
             }
@@ -389,7 +387,7 @@ public final class SQLiteKeyStore: KeyStore {
     public func aliasCount(for keyID: KeyID, in scope: Scope) async throws(KMSError) -> Int {
         try await run({ db in
             try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM alias WHERE account = ? AND region = ? AND target_key_id = ?",
+                db.cachedStatement(sql: "SELECT COUNT(*) FROM alias WHERE account = ? AND region = ? AND target_key_id = ?"),
                 arguments: [scope.accountID, scope.region, keyID.rawValue]
             ) ?? 0
         }, write: false)
@@ -408,14 +406,20 @@ public final class SQLiteKeyStore: KeyStore {
 
     public func metaValue(_ name: String) async throws(KMSError) -> [UInt8]? {
         try await run({ db in
-            try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE name = ?", arguments: [name]).map { Array($0) }
+            try Data.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE name = ?"), arguments: [name]).map { Array($0) }
         }, write: false)
     }
 
     public func setMetaValue(_ name: String, _ value: [UInt8]) async throws(KMSError) {
         try await run({ db in
-            try db.execute(sql: "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", arguments: [name, Data(value)])
+            try db.executeCached(sql: "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", arguments: [name, Data(value)])
         }, write: true)
     }
 }
 
+extension Database {
+    /// Executes one statement through GRDB's per-connection statement cache: prepared once, not parsed on every call.
+    fileprivate func executeCached(sql: String, arguments: StatementArguments) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+}
