@@ -5,9 +5,12 @@ import Dispatch
 /// them Swift concurrency's executor): a multi-second RSA-4096 key generation there would stall every connection on
 /// that loop, including its accepts. The hop costs microseconds, next to milliseconds of RSA.
 public enum HeavyWork {
-    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws(KMSError) -> T) async throws(KMSError) -> T {
+    /// - Parameter qos: `.userInitiated` for work a request waits for; `.utility` for background refills.
+    public static func run<T: Sendable>(
+        qos: DispatchQoS.QoSClass = .userInitiated, _ body: @escaping @Sendable () throws(KMSError) -> T
+    ) async throws(KMSError) -> T {
         let result: Result<T, KMSError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
+            DispatchQueue.global(qos: qos).async {
                 continuation.resume(returning: Result { () throws(KMSError) -> T in try body() })
             }
         }

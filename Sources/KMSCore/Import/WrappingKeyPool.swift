@@ -2,7 +2,7 @@ import Dispatch
 
 /// Pre-generated RSA wrapping key pairs, so that GetParametersForImport answers fast even for RSA-4096, whose
 /// generation takes a second or more. The pool is refilled by a background service (`refill()`); when it is empty a
-/// key is generated on demand. Generation runs on a Dispatch queue, never on the Swift concurrency pool.
+/// key is generated on demand. Generation runs as `HeavyWork` (a Dispatch queue), never on the threads serving requests.
 public actor WrappingKeyPool {
     /// How many keys to keep ready per size.
     public let targets: [WrappingKeySpec: Int]
@@ -48,12 +48,12 @@ public actor WrappingKeyPool {
 
     static func generate(_ spec: WrappingKeySpec) async throws(KMSError) -> OpenSSLKey {
         guard let bits = spec.bits else { throw KMSError.unsupported("The SM2 wrapping key spec is only available in China Regions.") }
-        let result: Result<OpenSSLKey, OpenSSLKey.Failure> = await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .utility).async {
-                continuation.resume(returning: Result { () throws(OpenSSLKey.Failure) in try OpenSSLKey.generate(algorithm: "RSA", bits: bits) })
+        return try await HeavyWork.run(qos: .utility) { () throws(KMSError) in
+            do {
+                return try OpenSSLKey.generate(algorithm: "RSA", bits: bits)
+            } catch {
+                throw KMSError.internalFailure
             }
         }
-        guard case .success(let key) = result else { throw KMSError.internalFailure }
-        return key
     }
 }
