@@ -85,7 +85,10 @@ extension KMSService {
         )
         var sealed: [SealedMaterial] = []
         if origin == .awsKMS {
-            let material = spec.isRSA ? try await HeavyWork.run { () throws(KMSError) in try KeyMaterial.generate(for: spec) } : try KeyMaterial.generate(for: spec)
+            let material =
+                spec.isRSA
+                ? try await HeavyWork.run { () throws(KMSError) in try KeyMaterial.generate(for: spec) }
+                : try KeyMaterial.generate(for: spec)
             let materialID = material.materialID(for: keyID)
             sealed.append(
                 SealedMaterial(

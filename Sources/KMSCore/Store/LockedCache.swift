@@ -57,10 +57,4 @@ public final class LockedCache<Key: Hashable & Sendable, Value: Sendable>: @unch
         generation &+= 1
         entries.removeAll(keepingCapacity: true)
     }
-
-    public func removeAll(where predicate: (Key) -> Bool) {
-        lock.withLock {
-            for key in entries.keys where predicate(key) { entries[key] = nil }
-        }
-    }
 }

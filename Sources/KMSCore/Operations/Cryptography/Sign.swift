@@ -51,7 +51,10 @@ extension KMSService {
         )
         try Self.checkDryRun(request.dryRun)
         let signer = try await asymmetricKey(key)
-        let signature = key.keySpec.isRSA ? try await HeavyWork.run { () throws(KMSError) in try signer.sign(input) } : try signer.sign(input)
+        let signature =
+            key.keySpec.isRSA
+            ? try await HeavyWork.run { () throws(KMSError) in try signer.sign(input) }
+            : try signer.sign(input)
         return SignResponse(keyID: key.arn, signature: Data(signature), signingAlgorithm: request.signingAlgorithm)
     }
 
