@@ -21,8 +21,7 @@ struct StoreUnderTest {
         case .inMemory:
             return StoreUnderTest(store: InMemoryKeyStore(), directory: nil)
         case .sqlite:
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-store-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let directory = try SQLiteKeyStoreTests.temporaryDirectory("store")
             let store = try SQLiteKeyStore(path: directory.appendingPathComponent("keys.sqlite").path)
             return StoreUnderTest(store: store, directory: directory)
         }
@@ -272,9 +271,15 @@ func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) a
 }
 
 @Suite struct SQLiteKeyStoreTests {
-    @Test func dataSurvivesReopeningTheFile() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-reopen-\(UUID().uuidString)")
+    /// A fresh directory for a database file; the caller removes it.
+    static func temporaryDirectory(_ label: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-\(label)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test func dataSurvivesReopeningTheFile() async throws {
+        let directory = try Self.temporaryDirectory("reopen")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("keys.sqlite").path
         let scope = Fixtures.scope
@@ -299,8 +304,7 @@ func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) a
     /// The record cache (written through by updateKey, filled by readers) must agree with the file after concurrent
     /// updates and reads: a second store on the same file reads the truth without any cache.
     @Test func cachedRecordsMatchTheFileAfterConcurrentUpdatesAndReads() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-cache-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Self.temporaryDirectory("cache")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("keys.sqlite").path
         let scope = Fixtures.scope
