@@ -17,6 +17,7 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidAliasName = "InvalidAliasNameException"
         case invalidArn = "InvalidArnException"
         case invalidCiphertext = "InvalidCiphertextException"
+        case invalidGrantID = "InvalidGrantIdException"
         case invalidGrantToken = "InvalidGrantTokenException"
         case invalidImportToken = "InvalidImportTokenException"
         case invalidKeyUsage = "InvalidKeyUsageException"

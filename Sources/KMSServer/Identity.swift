@@ -2,30 +2,35 @@ import Foundation
 import KMSCore
 import SigV4
 
-/// One caller identity: SigV4 credentials bound to an account and a principal name.
-public struct Identity: Sendable, Hashable, Codable {
+/// One caller identity: SigV4 credentials bound to a principal (its ARN gives the account), the IAM policies attached
+/// to it and its principal tags.
+public struct Identity: Sendable, Hashable {
     public var accessKeyID: String
     public var secretAccessKey: String
-    public var accountID: String
-    public var principal: String
     public var sessionToken: String?
+    public var principalARN: PrincipalARN
+    /// A label for logs: the legacy `principal` member, or the ARN.
+    public var name: String
+    public var policies: [PolicyDocument]
+    public var tags: [String: String]
 
-    enum CodingKeys: String, CodingKey {
-        case accessKeyID = "accessKeyId", secretAccessKey, accountID = "accountId", principal, sessionToken
-    }
+    public var accountID: String { principalARN.accountID }
 
-    public init(accessKeyID: String, secretAccessKey: String, accountID: String, principal: String, sessionToken: String? = nil) {
+    public init(
+        accessKeyID: String, secretAccessKey: String, principal: PrincipalARN, name: String? = nil, policies: [PolicyDocument] = [],
+        tags: [String: String] = [:], sessionToken: String? = nil
+    ) {
         self.accessKeyID = accessKeyID
         self.secretAccessKey = secretAccessKey
-        self.accountID = accountID
-        self.principal = principal
         self.sessionToken = sessionToken
+        self.principalARN = principal
+        self.name = name ?? principal.arn
+        self.policies = policies
+        self.tags = tags
     }
 
-    /// The development identity used when no credentials file is configured.
-    public static let development = Identity(
-        accessKeyID: "test", secretAccessKey: "test", accountID: "000000000000", principal: "arn:aws:iam::000000000000:root"
-    )
+    /// The development identity used when no credentials file is configured: the root of account 000000000000.
+    public static let development = Identity(accessKeyID: "test", secretAccessKey: "test", principal: .root("000000000000"))
 }
 
 /// The identities the server accepts, by access key ID.
@@ -40,22 +45,95 @@ public struct IdentityDirectory: Sendable {
 
     public func identity(forAccessKeyID id: String) -> Identity? { byAccessKey[id] }
 
+    /// The first identity whose principal ARN is `arn` (for `coffer authz explain`).
+    public func identity(forPrincipal arn: String) -> Identity? {
+        byAccessKey.values.sorted { $0.accessKeyID < $1.accessKeyID }.first { $0.principalARN.arn == arn }
+    }
+
     public var count: Int { byAccessKey.count }
 
-    /// Loads a credentials file: `{"identities": [{"accessKeyId", "secretAccessKey", "accountId", "principal", "sessionToken"?}]}`.
-    public static func load(from path: String) throws -> IdentityDirectory {
-        struct File: Decodable { var identities: [Identity] }
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        let file = try JSONDecoder().decode(File.self, from: data)
-        for identity in file.identities {
-            guard identity.accountID.utf8.count == 12, identity.accountID.allSatisfy(\.isASCII), identity.accountID.allSatisfy(\.isNumber) else {
-                throw ConfigurationError("Account ID '\(identity.accountID)' of access key '\(identity.accessKeyID)' is not 12 digits.")
-            }
-            guard !identity.accessKeyID.isEmpty, !identity.secretAccessKey.isEmpty else {
-                throw ConfigurationError("An identity in \(path) has an empty access key ID or secret.")
+    /// One entry of the credentials file.
+    struct Entry: Decodable {
+        var accessKeyId: String
+        var secretAccessKey: String
+        var accountId: String?
+        var principal: String?
+        var arn: String?
+        var sessionToken: String?
+        var policies: [JSONValueBox]?
+        var tags: [String: String]?
+    }
+
+    /// Decodes any JSON value (an identity policy document) into the parser's `JSONValue`.
+    struct JSONValueBox: Decodable {
+        var value: JSONValue
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() {
+                value = .null
+            } else if let bool = try? container.decode(Bool.self) {
+                value = .bool(bool)
+            } else if let int = try? container.decode(Int64.self) {
+                value = .number(Double(int), integral: true)
+            } else if let double = try? container.decode(Double.self) {
+                value = .number(double, integral: false)
+            } else if let string = try? container.decode(String.self) {
+                value = .string(string)
+            } else if let array = try? container.decode([JSONValueBox].self) {
+                value = .array(array.map(\.value))
+            } else {
+                let object = try container.decode([String: JSONValueBox].self)
+                value = .object(object.sorted { $0.key < $1.key }.map { ($0.key, $0.value.value) })
             }
         }
-        return IdentityDirectory(file.identities)
+    }
+
+    /// Loads a credentials file: `{"identities": [{"accessKeyId", "secretAccessKey", "arn"?, "accountId"?, "principal"?,
+    /// "sessionToken"?, "policies"?, "tags"?}]}` (docs/authorization.md). An identity without `arn` is its account's root.
+    public static func load(from path: String) throws -> IdentityDirectory {
+        struct File: Decodable { var identities: [Entry] }
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let file = try JSONDecoder().decode(File.self, from: data)
+        var identities: [Identity] = []
+        for entry in file.identities {
+            guard !entry.accessKeyId.isEmpty, !entry.secretAccessKey.isEmpty else {
+                throw ConfigurationError("An identity in \(path) has an empty access key ID or secret.")
+            }
+            let principal: PrincipalARN
+            if let arn = entry.arn {
+                guard let parsed = PrincipalARN(arn) else {
+                    throw ConfigurationError(
+                        "The arn '\(arn)' of access key '\(entry.accessKeyId)' is not an account root, IAM user, IAM role or assumed-role ARN."
+                    )
+                }
+                if let account = entry.accountId, account != parsed.accountID {
+                    throw ConfigurationError("Access key '\(entry.accessKeyId)': accountId \(account) differs from the account of \(arn).")
+                }
+                principal = parsed
+            } else {
+                guard let account = entry.accountId, PrincipalARN.isAccountID(account) else {
+                    throw ConfigurationError(
+                        "Account ID '\(entry.accountId ?? "")' of access key '\(entry.accessKeyId)' is not 12 digits (give \"arn\" or \"accountId\")."
+                    )
+                }
+                principal = .root(account)
+            }
+            var policies: [PolicyDocument] = []
+            for (index, box) in (entry.policies ?? []).enumerated() {
+                do {
+                    policies.append(try PolicyDocument(box.value, kind: .identity))
+                } catch {
+                    throw ConfigurationError("Policy \(index + 1) of access key '\(entry.accessKeyId)' is not valid: \(error.message)")
+                }
+            }
+            identities.append(
+                Identity(
+                    accessKeyID: entry.accessKeyId, secretAccessKey: entry.secretAccessKey, principal: principal,
+                    name: entry.principal, policies: policies, tags: entry.tags ?? [:], sessionToken: entry.sessionToken
+                )
+            )
+        }
+        return IdentityDirectory(identities)
     }
 }
 

@@ -10,7 +10,7 @@ import SigV4
 /// Order of checks: SigV4 authentication, then `X-Amz-Target`, then body parsing and model validation,
 /// then the operation. Every failure leaves as one `KMSError`, mapped to the wire in `errorResponse`.
 public struct KMSResponder: HTTPResponder {
-    public typealias Context = BasicRequestContext
+    public typealias Context = CofferRequestContext
 
     let service: KMSService
     let identities: IdentityDirectory
@@ -48,7 +48,7 @@ public struct KMSResponder: HTTPResponder {
         var response: Response
         var errorType: String?
         do {
-            let body = try await handle(request, outcome: &outcome)
+            let body = try await handle(request, sourceIP: context.sourceIP, outcome: &outcome)
             response = Self.jsonResponse(status: .ok, body: body, requestID: requestID)
         } catch {
             errorType = error.wireType
@@ -71,7 +71,7 @@ public struct KMSResponder: HTTPResponder {
         return response
     }
 
-    private func handle(_ request: Request, outcome: inout Outcome) async throws(KMSError) -> ByteBuffer {
+    private func handle(_ request: Request, sourceIP: String?, outcome: inout Outcome) async throws(KMSError) -> ByteBuffer {
         var request = request
         let buffer: ByteBuffer
         do {
@@ -82,7 +82,7 @@ public struct KMSResponder: HTTPResponder {
         let bodyBytes = Array(buffer.readableBytesView)
 
         // 1. Authentication.
-        let caller = try authenticate(request, body: bodyBytes, outcome: &outcome)
+        let caller = try authenticate(request, body: bodyBytes, sourceIP: sourceIP, outcome: &outcome)
 
         // 2. Operation.
         guard request.method == .post else {
@@ -117,7 +117,7 @@ public struct KMSResponder: HTTPResponder {
         return ByteBuffer(bytes: output)
     }
 
-    private func authenticate(_ request: Request, body: [UInt8], outcome: inout Outcome) throws(KMSError) -> Caller {
+    private func authenticate(_ request: Request, body: [UInt8], sourceIP: String?, outcome: inout Outcome) throws(KMSError) -> Caller {
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(request.headers.count + 1)
         if let authority = request.head.authority { headers.append((name: "host", value: authority)) }
@@ -140,10 +140,13 @@ public struct KMSResponder: HTTPResponder {
             throw KMSError(.unrecognizedClient, "The security token included in the request is invalid.")
         }
         outcome.accessKeyID = identity.accessKeyID
+        let partition = Self.partition(for: verified.region)
+        var principal = identity.principalARN
+        principal.partition = partition
         return Caller(
-            scope: Scope(partition: Self.partition(for: verified.region), accountID: identity.accountID, region: verified.region),
-            principal: identity.principal,
-            accessKeyID: identity.accessKeyID
+            scope: Scope(partition: partition, accountID: identity.accountID, region: verified.region),
+            principal: principal, accessKeyID: identity.accessKeyID, identityPolicies: identity.policies,
+            principalTags: identity.tags, sourceIP: sourceIP, secureTransport: false
         )
     }
 

@@ -87,5 +87,10 @@ struct OperationRouter: Sendable {
         .deleteImportedKeyMaterial: route(KMSService.deleteImportedKeyMaterial),
         .rotateKeyOnDemand: route(KMSService.rotateKeyOnDemand),
         .listKeyRotations: route(KMSService.listKeyRotations),
+        .createGrant: route(KMSService.createGrant),
+        .listGrants: route(KMSService.listGrants),
+        .listRetirableGrants: route(KMSService.listRetirableGrants),
+        .retireGrant: route(KMSService.retireGrant),
+        .revokeGrant: route(KMSService.revokeGrant),
     ])
 }

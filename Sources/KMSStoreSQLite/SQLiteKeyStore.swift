@@ -96,6 +96,24 @@ public final class SQLiteKeyStore: KeyStore {
                     """
             )
         }
+        migrator.registerMigration("v3-grants") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE key_grant (
+                        account TEXT NOT NULL,
+                        region TEXT NOT NULL,
+                        key_id TEXT NOT NULL,
+                        grant_id TEXT NOT NULL,
+                        retiring_principal TEXT,
+                        creation_date DOUBLE NOT NULL,
+                        document TEXT NOT NULL,
+                        PRIMARY KEY (account, region, key_id, grant_id),
+                        FOREIGN KEY (account, region, key_id) REFERENCES kms_key (account, region, key_id) ON DELETE CASCADE
+                    );
+                    CREATE INDEX key_grant_retiring ON key_grant (retiring_principal, region) WHERE retiring_principal IS NOT NULL;
+                    """
+            )
+        }
         return migrator
     }
 
@@ -403,6 +421,77 @@ public final class SQLiteKeyStore: KeyStore {
     }
 
     // MARK: Meta
+
+    // MARK: Grants
+
+    private static func encodeGrant(_ grant: GrantRecord) throws -> String {
+        String(decoding: try encoder.encode(grant), as: UTF8.self)
+    }
+
+    private static func decodeGrants(_ documents: [String]) throws -> [GrantRecord] {
+        try documents.map { try decoder.decode(GrantRecord.self, from: Data($0.utf8)) }
+    }
+
+    public func insertGrant(_ grant: GrantRecord, limit: Int) async throws(KMSError) {
+        try await run({ db in
+            let scope = grant.scope
+            let exists = try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT 1 FROM kms_key WHERE account = ? AND region = ? AND key_id = ?"),
+                arguments: [scope.accountID, scope.region, grant.keyID.rawValue]
+            ) ?? false
+            guard exists else { throw KMSError.notFound("Key '\(grant.keyARN)' does not exist") }
+            let count = try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT COUNT(*) FROM key_grant WHERE account = ? AND region = ? AND key_id = ?"),
+                arguments: [scope.accountID, scope.region, grant.keyID.rawValue]
+            ) ?? 0
+            guard count < limit else {
+                throw KMSError(.limitExceeded, "The request was rejected because the key has reached the limit of \(limit) grants.")
+            }
+            try db.executeCached(
+                sql: "INSERT INTO key_grant (account, region, key_id, grant_id, retiring_principal, creation_date, document) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    scope.accountID, scope.region, grant.keyID.rawValue, grant.grantID, grant.retiringPrincipal,
+                    grant.creationDate.timeIntervalSince1970, try Self.encodeGrant(grant),
+                ]
+            )
+        }, write: true)
+    }
+
+    public func grants(forKey keyID: KeyID, in scope: Scope) async throws(KMSError) -> [GrantRecord] {
+        try await run({ db in
+            try Self.decodeGrants(
+                String.fetchAll(
+                    db.cachedStatement(
+                        sql: "SELECT document FROM key_grant WHERE account = ? AND region = ? AND key_id = ? ORDER BY creation_date, grant_id"
+                    ),
+                    arguments: [scope.accountID, scope.region, keyID.rawValue]
+                )
+            )
+        }, write: false)
+    }
+
+    public func deleteGrant(_ grantID: String, keyID: KeyID, in scope: Scope) async throws(KMSError) -> Bool {
+        try await run({ db in
+            try db.executeCached(
+                sql: "DELETE FROM key_grant WHERE account = ? AND region = ? AND key_id = ? AND grant_id = ?",
+                arguments: [scope.accountID, scope.region, keyID.rawValue, grantID]
+            )
+            return db.changesCount > 0
+        }, write: true)
+    }
+
+    public func grants(retiringPrincipal principal: String, region: String) async throws(KMSError) -> [GrantRecord] {
+        try await run({ db in
+            try Self.decodeGrants(
+                String.fetchAll(
+                    db.cachedStatement(
+                        sql: "SELECT document FROM key_grant WHERE retiring_principal = ? AND region = ? ORDER BY creation_date, grant_id"
+                    ),
+                    arguments: [principal, region]
+                )
+            )
+        }, write: false)
+    }
 
     public func metaValue(_ name: String) async throws(KMSError) -> [UInt8]? {
         try await run({ db in

@@ -15,7 +15,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
     @Option(help: "Port to listen on (default 4599).") var port: Int?
     @Option(name: .customLong("data-dir"), help: "Directory for the store and the root key (default ./data).") var dataDir: String?
-    @Option(help: "Configuration file (JSON): host, port, dataDir, store, credentialsFile, rootKey, logLevel.") var config: String?
+    @Option(help: "Configuration file (JSON): host, port, dataDir, store, credentialsFile, rootKey, logLevel, authorization.") var config: String?
 
     func run() async throws {
         do {
@@ -31,6 +31,7 @@ struct Serve: AsyncParsableCommand {
 
     private func serve() async throws {
         let file = try config.map(ServerConfiguration.load) ?? ServerConfiguration()
+        _ = try file.authorizationMode()
         let host = self.host ?? file.host ?? "127.0.0.1"
         let port = self.port ?? file.port ?? 4599
         let dataDir = self.dataDir ?? file.dataDir ?? "./data"
@@ -86,13 +87,20 @@ struct Serve: AsyncParsableCommand {
             poolTargets[spec] = count
         }
         let pool = WrappingKeyPool(targets: poolTargets)
-        let service = KMSService(store: store, sealer: sealer, clock: SystemClock(), random: SystemRandom(), wrappingKeys: pool)
+        let authorization = try file.authorizationMode()
+        let service = KMSService(
+            store: store, sealer: sealer, clock: SystemClock(), random: SystemRandom(), wrappingKeys: pool, authorization: authorization,
+            logger: Logger(label: "coffer.authz")
+        )
         let sweeper = KeyDeletionSweeper(service: service, logger: logger)
         let poolService = WrappingKeyPoolService(pool: pool, logger: logger)
         let app = buildApplication(
             service: service, identities: identities, host: host, port: port, services: [sweeper, poolService], logger: logger
         )
-        logger.info("coffer.start", metadata: ["coffer.address": "\(host):\(port)", "coffer.store": "\(databasePath)"])
+        logger.info(
+            "coffer.start",
+            metadata: ["coffer.address": "\(host):\(port)", "coffer.store": "\(databasePath)", "coffer.authorization": "\(authorization.rawValue)"]
+        )
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 }

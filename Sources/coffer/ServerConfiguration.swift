@@ -1,4 +1,5 @@
 import Foundation
+import KMSCore
 import KMSServer
 
 /// The `--config FILE` document (JSON). Every member is optional; command-line flags win over the file.
@@ -26,6 +27,17 @@ struct ServerConfiguration: Decodable {
     var logLevel: String?
     /// Pre-generated wrapping keys per size for GetParametersForImport, e.g. `{"RSA_2048": 4, "RSA_4096": 2}`.
     var wrappingKeyPool: [String: Int]?
+    /// `enforce` (the default), `audit` or `off` (docs/authorization.md).
+    var authorization: String?
+
+    /// The authorization mode, or a configuration error naming the accepted values.
+    func authorizationMode() throws -> AuthorizationMode {
+        guard let text = authorization else { return .enforce }
+        guard let mode = AuthorizationMode(rawValue: text) else {
+            throw ConfigurationError("authorization: '\(text)' is not one of enforce, audit, off.")
+        }
+        return mode
+    }
 
     static func load(_ path: String) throws -> ServerConfiguration {
         let data: Data

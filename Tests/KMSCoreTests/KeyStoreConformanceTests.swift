@@ -222,6 +222,37 @@ func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) a
         }
     }
 
+    static func grant(_ n: Int, key: KeyID = keyID(1), scope: Scope = Fixtures.scope, retiring: String? = nil) -> GrantRecord {
+        GrantRecord(
+            grantID: String(repeating: String(n % 10), count: 64), keyID: key, scope: scope, name: n.isMultiple(of: 2) ? "g\(n)" : nil,
+            creationDate: Date(timeIntervalSince1970: 1_750_000_000 + Double(n)), granteePrincipal: "arn:aws:iam::111122223333:user/u\(n)",
+            retiringPrincipal: retiring, issuingAccountID: scope.accountID, operations: ["Encrypt", "Decrypt"],
+            constraints: n == 1 ? GrantConstraints(encryptionContextSubset: ["Dept": "IT"]) : nil
+        )
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func grantsRoundTripRespectTheLimitAndGoWithTheirKey(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            await expectKMSError(.notFound) { try await store.insertGrant(Self.grant(1), limit: 10) }
+            try await store.insertKey(makeRecord(id: keyID(1)), materials: [])
+            try await store.insertKey(makeRecord(id: keyID(1), scope: Fixtures.otherAccountScope), materials: [])
+            let retiring = "arn:aws:iam::111122223333:role/cleaner"
+            try await store.insertGrant(Self.grant(2, retiring: retiring), limit: 2)
+            try await store.insertGrant(Self.grant(1), limit: 2)
+            await expectKMSError(.limitExceeded) { try await store.insertGrant(Self.grant(3), limit: 2) }
+            try await store.insertGrant(Self.grant(4, scope: Fixtures.otherAccountScope, retiring: retiring), limit: 2)
+            #expect(try await store.grants(forKey: keyID(1), in: Self.scope) == [Self.grant(1), Self.grant(2, retiring: retiring)])
+            #expect(try await store.grants(retiringPrincipal: retiring, region: "us-east-1").map(\.grantID) == [Self.grant(2).grantID, Self.grant(4).grantID])
+            #expect(try await store.grants(retiringPrincipal: retiring, region: "us-west-2").isEmpty)
+            #expect(try await store.deleteGrant(Self.grant(1).grantID, keyID: keyID(1), in: Self.scope))
+            #expect(try await !store.deleteGrant(Self.grant(1).grantID, keyID: keyID(1), in: Self.scope))
+            try await store.deleteKey(keyID(1), in: Self.scope)
+            #expect(try await store.grants(forKey: keyID(1), in: Self.scope).isEmpty)
+            #expect(try await store.grants(forKey: keyID(1), in: Fixtures.otherAccountScope).count == 1)
+        }
+    }
+
     @Test(arguments: StoreKind.allCases)
     func metaValuesRoundTripAndOverwrite(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in

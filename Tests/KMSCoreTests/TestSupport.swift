@@ -10,12 +10,12 @@ enum Fixtures {
     static let scope = Scope(accountID: account, region: "us-east-1")
     static let otherRegion = Scope(accountID: account, region: "us-west-2")
     static let otherAccountScope = Scope(accountID: otherAccount, region: "us-east-1")
-    static let caller = Caller(scope: scope, principal: "arn:aws:iam::111122223333:root", accessKeyID: "test")
+    static let caller = Caller(scope: scope, accessKeyID: "test")
     static let rootKey = [UInt8](repeating: 0x42, count: 32)
     static let epoch = Date(timeIntervalSince1970: 1_750_000_000)
 
     static func caller(in scope: Scope) -> Caller {
-        Caller(scope: scope, principal: scope.accountRootARN, accessKeyID: "test-\(scope.accountID)")
+        Caller(scope: scope, accessKeyID: "test-\(scope.accountID)")
     }
 
     static func sealer(_ key: [UInt8] = rootKey) -> MaterialSealer {
@@ -30,10 +30,12 @@ struct ServiceHarness {
     let clock: FixedClock
     let service: KMSService
 
-    init(seed: UInt64 = 7, now: Date = Fixtures.epoch) {
+    init(seed: UInt64 = 7, now: Date = Fixtures.epoch, authorization: AuthorizationMode = .enforce) {
         store = InMemoryKeyStore()
         clock = FixedClock(now)
-        service = KMSService(store: store, sealer: Fixtures.sealer(), clock: clock, random: SeededRandom(seed: seed))
+        service = KMSService(
+            store: store, sealer: Fixtures.sealer(), clock: clock, random: SeededRandom(seed: seed), authorization: authorization
+        )
     }
 
     /// Creates a key from a CreateKey JSON body and returns its metadata.

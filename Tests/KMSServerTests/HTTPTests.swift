@@ -89,7 +89,11 @@ import Testing
             let created = try await call(client, "CreateKey")
             let arn = try #require((created.jsonObject()["KeyMetadata"] as? [String: Any])?["Arn"] as? String)
             let other = SigV4Credentials(accessKeyID: ServerFixtures.otherIdentity.accessKeyID, secretAccessKey: ServerFixtures.otherIdentity.secretAccessKey)
-            expectError(try await call(client, "DescribeKey", #"{"KeyId": "\#(arn)"}"#, credentials: other), "NotFoundException")
+            // Another account may name the key by ARN (DescribeKey is cross-account), but the default key policy
+            // allows only the owning account.
+            expectError(try await call(client, "DescribeKey", #"{"KeyId": "\#(arn)"}"#, credentials: other), "AccessDeniedException")
+            let keyID = String(arn.split(separator: "/").last!)
+            expectError(try await call(client, "DescribeKey", #"{"KeyId": "\#(keyID)"}"#, credentials: other), "NotFoundException")
             let listed = try await call(client, "ListKeys", credentials: other).jsonObject()
             #expect((listed["Keys"] as? [Any])?.isEmpty == true)
             // Same credentials, another Region from the credential scope.

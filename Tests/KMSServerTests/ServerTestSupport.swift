@@ -16,7 +16,7 @@ enum ServerFixtures {
     static let signingDate = Date(timeIntervalSince1970: 1_767_225_600)
     static let developmentAccount = "000000000000"
     static let otherIdentity = Identity(
-        accessKeyID: "AKIDOTHERACCOUNT", secretAccessKey: "other-secret", accountID: "222233334444", principal: "arn:aws:iam::222233334444:root"
+        accessKeyID: "AKIDOTHERACCOUNT", secretAccessKey: "other-secret", principal: .root("222233334444")
     )
     static let identities = IdentityDirectory([.development, otherIdentity])
     static let credentials = SigV4Credentials(accessKeyID: "test", secretAccessKey: "test")

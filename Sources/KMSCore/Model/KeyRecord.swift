@@ -90,6 +90,8 @@ public struct KeyRecord: Sendable, Hashable, Codable {
     public var onDemandRotations: Int?
     /// The ExpirationModel of the last import (shown by DescribeKey for EXTERNAL keys).
     public var lastExpirationModel: ExpirationModel?
+    /// Bumped on every grant change, so that cached grant lists are keyed by it; nil while the key never had a grant.
+    public var grantsVersion: Int?
 
     public init(
         id: KeyID, scope: Scope, creationDate: Date, description: String, keySpec: KeySpec, keyUsage: KeyUsage,

@@ -20,15 +20,32 @@ public struct Scope: Sendable, Hashable, Codable {
     public var accountRootARN: String { "arn:\(partition):iam::\(accountID):root" }
 }
 
-/// Who made a request: the verified identity and the scope taken from its credential scope.
+/// Who made a request and how: the verified identity (principal, its identity policies and tags), the scope taken from
+/// its credential scope, and the connection facts policies can test. Built once per request at the edge; operations
+/// read facts from it, never from HTTP.
 public struct Caller: Sendable, Hashable {
     public var scope: Scope
+    /// The principal's ARN as AWS prints it.
     public var principal: String
     public var accessKeyID: String
+    public var principalARN: PrincipalARN
+    public var identityPolicies: [PolicyDocument]
+    public var principalTags: [String: String]
+    public var sourceIP: String?
+    public var secureTransport: Bool
 
-    public init(scope: Scope, principal: String, accessKeyID: String) {
+    public init(
+        scope: Scope, principal: PrincipalARN? = nil, accessKeyID: String, identityPolicies: [PolicyDocument] = [],
+        principalTags: [String: String] = [:], sourceIP: String? = nil, secureTransport: Bool = false
+    ) {
+        let arn = principal ?? .root(scope.accountID, partition: scope.partition)
         self.scope = scope
-        self.principal = principal
+        self.principal = arn.arn
         self.accessKeyID = accessKeyID
+        self.principalARN = arn
+        self.identityPolicies = identityPolicies
+        self.principalTags = principalTags
+        self.sourceIP = sourceIP
+        self.secureTransport = secureTransport
     }
 }

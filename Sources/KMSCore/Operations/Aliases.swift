@@ -52,7 +52,9 @@ extension KMSService {
     /// [CreateAlias](https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html)
     public func createAlias(_ request: CreateAliasRequest, caller: Caller) async throws(KMSError) -> EmptyResponse {
         let name = try Self.customerAliasName(request.aliasName)
-        let key = try await resolveKey(request.targetKeyID, caller: caller, allowAlias: false)
+        let (key, _) = try await locateKey(request.targetKeyID, caller: caller, operation: .createAlias, allowAlias: false)
+        try authorize(action: "kms:CreateAlias", resource: caller.scope.aliasARN(name), caller: caller)
+        try await authorize(key: key, action: "kms:CreateAlias", caller: caller, facts: RequestFacts())
         try KeyStateRules.check(.createAlias, key)
         if try await store.aliasCount(for: key.id, in: key.scope) >= Self.maximumAliasesPerKey {
             throw KMSError(.limitExceeded, "The number of aliases for \(key.arn) exceeds the limit of \(Self.maximumAliasesPerKey).")
@@ -69,9 +71,13 @@ extension KMSService {
         guard let alias = try await store.alias(name, in: caller.scope) else {
             throw KMSError.notFound("Alias \(caller.scope.aliasARN(name)) is not found.")
         }
-        let target = try await resolveKey(request.targetKeyID, caller: caller, allowAlias: false)
+        let (target, _) = try await locateKey(request.targetKeyID, caller: caller, operation: .updateAlias, allowAlias: false)
+        try authorize(action: "kms:UpdateAlias", resource: caller.scope.aliasARN(name), caller: caller)
+        let current = try await store.key(alias.targetKeyID, in: caller.scope)
+        if let current { try await authorize(key: current, action: "kms:UpdateAlias", caller: caller, facts: RequestFacts()) }
+        try await authorize(key: target, action: "kms:UpdateAlias", caller: caller, facts: RequestFacts())
         try KeyStateRules.check(.updateAlias, target)
-        if let current = try await store.key(alias.targetKeyID, in: caller.scope),
+        if let current,
             KeySpecRules.family(current.keySpec) != KeySpecRules.family(target.keySpec) || current.keyUsage != target.keyUsage
         {
             throw KMSError.validation(
@@ -85,6 +91,13 @@ extension KMSService {
     /// [DeleteAlias](https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteAlias.html)
     public func deleteAlias(_ request: DeleteAliasRequest, caller: Caller) async throws(KMSError) -> EmptyResponse {
         let name = try AliasName(validating: request.aliasName)
+        guard let alias = try await store.alias(name, in: caller.scope) else {
+            throw KMSError.notFound("Alias \(caller.scope.aliasARN(name)) is not found.")
+        }
+        try authorize(action: "kms:DeleteAlias", resource: caller.scope.aliasARN(name), caller: caller)
+        if let key = try await store.key(alias.targetKeyID, in: caller.scope) {
+            try await authorize(key: key, action: "kms:DeleteAlias", caller: caller, facts: RequestFacts())
+        }
         guard try await store.deleteAlias(name, in: caller.scope) else {
             throw KMSError.notFound("Alias \(caller.scope.aliasARN(name)) is not found.")
         }
@@ -93,10 +106,11 @@ extension KMSService {
 
     /// [ListAliases](https://docs.aws.amazon.com/kms/latest/APIReference/API_ListAliases.html), in name order.
     public func listAliases(_ request: ListAliasesRequest, caller: Caller) async throws(KMSError) -> ListAliasesResponse {
+        try authorize(action: "kms:ListAliases", caller: caller)
         let limit = Pagination.limit(request.limit, default: 50, max: 100)
         var keyID: KeyID?
         if let text = request.keyID {
-            keyID = try await resolveKey(text, caller: caller, allowAlias: false).id
+            keyID = try await locateKey(text, caller: caller, operation: .listAliases, allowAlias: false).0.id
         }
         var after: AliasName?
         if let marker = request.marker {

@@ -48,6 +48,21 @@ extension KMSService {
             throw KMSError.validation("KeyUsage \(usage.rawValue) is not compatible with KeySpec \(spec.rawValue)")
         }
         let origin = request.origin ?? .awsKMS
+        var facts = RequestFacts()
+        facts.set("kms:KeySpec", spec.rawValue)
+        facts.set("kms:CustomerMasterKeySpec", spec.rawValue)
+        facts.set("kms:KeyUsage", usage.rawValue)
+        facts.set("kms:CustomerMasterKeyUsage", usage.rawValue)
+        facts.set("kms:KeyOrigin", origin.rawValue)
+        facts.set("kms:MultiRegion", request.multiRegion ?? false)
+        if request.multiRegion == true { facts.set("kms:MultiRegionKeyType", "PRIMARY") }
+        facts.set("kms:BypassPolicyLockoutSafetyCheck", request.bypassPolicyLockoutSafetyCheck)
+        facts.setRequestTags(request.tags?.map { Tag(key: $0.tagKey, value: $0.tagValue) })
+        try authorize(action: "kms:CreateKey", caller: caller, facts: facts)
+        if let tags = request.tags, !tags.isEmpty {
+            // Tagging at creation also needs kms:TagResource in an identity policy; AWS's message names no resource.
+            try authorize(action: "kms:TagResource", resource: "", caller: caller, facts: facts)
+        }
         if let storeID = request.customKeyStoreID {
             throw KMSError(.customKeyStoreNotFound, "Custom key store '\(storeID)' does not exist. Coffer has no custom key stores.")
         }
@@ -66,17 +81,20 @@ extension KMSService {
             break
         }
         let tags = try TagRules.validate(request.tags ?? [])
+        let multiRegion = request.multiRegion ?? false
+        let keyID = KeyID(randomBytes: random.bytes(16), multiRegion: multiRegion)
         let policy: String
         if let supplied = request.policy {
-            try PolicyRules.validate(supplied)
-            try PolicyRules.checkLockout(supplied, caller: caller, bypass: request.bypassPolicyLockoutSafetyCheck)
+            let document = try PolicyRules.validate(supplied)
+            try checkLockout(
+                document, keyARN: caller.scope.keyARN(keyID), keyAccount: caller.scope.accountID, caller: caller,
+                bypass: request.bypassPolicyLockoutSafetyCheck
+            )
             policy = supplied
         } else {
             policy = PolicyRules.defaultPolicy(for: caller.scope)
         }
 
-        let multiRegion = request.multiRegion ?? false
-        let keyID = KeyID(randomBytes: random.bytes(16), multiRegion: multiRegion)
         let now = clock.now()
         var record = KeyRecord(
             id: keyID, scope: caller.scope, creationDate: now, description: request.description ?? "",

@@ -21,6 +21,7 @@ public struct GenerateRandomResponse: Encodable, Sendable {
 extension KMSService {
     /// [GenerateRandom](https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateRandom.html): 1–1024 bytes.
     public func generateRandom(_ request: GenerateRandomRequest, caller: Caller) async throws(KMSError) -> GenerateRandomResponse {
+        try authorize(action: "kms:GenerateRandom", caller: caller)
         if let storeID = request.customKeyStoreID {
             throw KMSError(.customKeyStoreNotFound, "Custom key store '\(storeID)' does not exist. Coffer has no custom key stores.")
         }

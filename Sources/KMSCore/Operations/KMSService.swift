@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// The KMS operations, independent of HTTP. Holds the injected store, root-key sealer, clock and randomness.
 public struct KMSService: Sendable {
@@ -7,6 +8,10 @@ public struct KMSService: Sendable {
     public let clock: any KMSClock
     public let random: any RandomSource
     public let wrappingKeys: WrappingKeyPool
+    /// Whether authorization decisions are enforced, only logged, or not evaluated.
+    public let authorization: AuthorizationMode
+    /// Where authorization denials (with their explanation) are logged.
+    public let logger: Logger
     /// Unsealed materials and parsed asymmetric keys by (key ARN, material ID). A material's bytes never change for a
     /// given ID, and every use is gated by the key's current state, so these never serve a deleted material.
     let materials = LockedCache<MaterialSlot, KeyMaterial>(capacity: 10_000)
@@ -14,6 +19,11 @@ public struct KMSService: Sendable {
 
     /// Parsed wrapping private keys by wrapping key ID (they expire with their import parameters).
     let wrappingKeyCache = LockedCache<String, CachedWrappingKey>(capacity: 1_000)
+
+    /// Parsed key policies by key ARN, valid while the stored text is the same.
+    let keyPolicies = LockedCache<String, CachedPolicy>(capacity: 10_000)
+    /// Grant lists by (key ARN, grants version): a grant change bumps the key's version, so entries never go stale.
+    let grantLists = LockedCache<GrantSlot, [GrantRecord]>(capacity: 2_000)
 
     struct CachedWrappingKey: Sendable {
         var keyID: KeyID
@@ -28,38 +38,16 @@ public struct KMSService: Sendable {
 
     public init(
         store: any KeyStore, sealer: MaterialSealer, clock: any KMSClock, random: any RandomSource,
-        wrappingKeys: WrappingKeyPool = WrappingKeyPool(targets: [:])
+        wrappingKeys: WrappingKeyPool = WrappingKeyPool(targets: [:]), authorization: AuthorizationMode = .enforce,
+        logger: Logger = Logger(label: "coffer.authz")
     ) {
+        self.authorization = authorization
+        self.logger = logger
         self.store = store
         self.sealer = sealer
         self.clock = clock
         self.random = random
         self.wrappingKeys = wrappingKeys
-    }
-
-    /// Resolves the text of a `KeyId` member to a live key of the caller's scope.
-    /// - Parameters:
-    ///   - allowAlias: whether the operation accepts alias names and alias ARNs (spec §9.4).
-    /// - Throws: `NotFoundException` with AWS's messages for malformed, foreign, unknown or deleted keys.
-    func resolveKey(_ text: String, caller: Caller, allowAlias: Bool) async throws(KMSError) -> KeyRecord {
-        let identifier = try KeyIdentifier(parsing: text)
-        let scope = caller.scope
-        let keyID: KeyID
-        switch identifier {
-        case .keyID(let id):
-            keyID = id
-        case .keyARN(let arn):
-            try checkScope(arn.scope, caller: caller, text: text)
-            keyID = arn.keyID
-        case .aliasName(let name):
-            guard allowAlias else { throw KMSError.notFound("Invalid keyId '\(text)'") }
-            keyID = try await aliasTarget(name, scope: scope)
-        case .aliasARN(let aliasScope, let name):
-            guard allowAlias else { throw KMSError.notFound("Invalid keyId '\(text)'") }
-            try checkScope(aliasScope, caller: caller, text: text)
-            keyID = try await aliasTarget(name, scope: scope)
-        }
-        return try await liveKey(keyID, scope: scope)
     }
 
     /// The key if it exists and its deletion date has not passed. A key past its deletion date is purged.
@@ -112,18 +100,11 @@ public struct KMSService: Sendable {
         return due.count
     }
 
-    private func aliasTarget(_ name: AliasName, scope: Scope) async throws(KMSError) -> KeyID {
+    func aliasTarget(_ name: AliasName, scope: Scope) async throws(KMSError) -> KeyID {
         guard let alias = try await store.alias(name, in: scope) else {
             throw KMSError.notFound("Alias \(scope.aliasARN(name)) is not found.")
         }
         return alias.targetKeyID
-    }
-
-    private func checkScope(_ scope: Scope, caller: Caller, text: String) throws(KMSError) {
-        if scope.region != caller.scope.region { throw KMSError.notFound("Invalid arn \(scope.region)") }
-        if scope.accountID != caller.scope.accountID || scope.partition != caller.scope.partition {
-            throw KMSError.notFound("Key '\(text)' does not exist")
-        }
     }
 
     /// Purges keys whose deletion window has passed. Called by the deletion sweeper service.

@@ -60,12 +60,13 @@ public struct UpdateKeyDescriptionRequest: Decodable, Sendable {
 extension KMSService {
     /// [DescribeKey](https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html): any key state, any identifier form.
     public func describeKey(_ request: KeyIDRequest, caller: Caller) async throws(KMSError) -> DescribeKeyResponse {
-        let key = try await resolveKey(request.keyID, caller: caller, allowAlias: true)
+        let key = try await authorizedKey(request.keyID, caller: caller, operation: .describeKey, allowAlias: true)
         return DescribeKeyResponse(keyMetadata: KeyMetadata(key))
     }
 
     /// [ListKeys](https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeys.html), in key-ID order.
     public func listKeys(_ request: ListKeysRequest, caller: Caller) async throws(KMSError) -> ListKeysResponse {
+        try authorize(action: "kms:ListKeys", caller: caller)
         let limit = Pagination.limit(request.limit, default: 100, max: 1000)
         var after: KeyID?
         if let marker = request.marker {
@@ -86,14 +87,14 @@ extension KMSService {
 
     /// [EnableKey](https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKey.html)
     public func enableKey(_ request: KeyIDRequest, caller: Caller) async throws(KMSError) -> EmptyResponse {
-        let key = try await resolveKey(request.keyID, caller: caller, allowAlias: false)
+        let key = try await authorizedKey(request.keyID, caller: caller, operation: .enableKey, allowAlias: false)
         _ = try await updateKey(key, for: .enableKey) { (record: inout KeyRecord) throws(KMSError) in record.enabled = true }
         return EmptyResponse()
     }
 
     /// [DisableKey](https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKey.html)
     public func disableKey(_ request: KeyIDRequest, caller: Caller) async throws(KMSError) -> EmptyResponse {
-        let key = try await resolveKey(request.keyID, caller: caller, allowAlias: false)
+        let key = try await authorizedKey(request.keyID, caller: caller, operation: .disableKey, allowAlias: false)
         _ = try await updateKey(key, for: .disableKey) { (record: inout KeyRecord) throws(KMSError) in record.enabled = false }
         return EmptyResponse()
     }
@@ -101,7 +102,9 @@ extension KMSService {
     /// [ScheduleKeyDeletion](https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html): 7–30 days, default 30.
     public func scheduleKeyDeletion(_ request: ScheduleKeyDeletionRequest, caller: Caller) async throws(KMSError) -> ScheduleKeyDeletionResponse {
         let days = request.pendingWindowInDays ?? 30
-        let key = try await resolveKey(request.keyID, caller: caller, allowAlias: false)
+        var facts = RequestFacts()
+        facts.set("kms:ScheduleKeyDeletionPendingWindowInDays", request.pendingWindowInDays)
+        let key = try await authorizedKey(request.keyID, caller: caller, operation: .scheduleKeyDeletion, allowAlias: false, facts: facts)
         guard (7...30).contains(days) else {
             let bound = days < 7 ? "greater than or equal to 7" : "less than or equal to 30"
             throw KMSError.validation(
@@ -118,7 +121,7 @@ extension KMSService {
 
     /// [CancelKeyDeletion](https://docs.aws.amazon.com/kms/latest/APIReference/API_CancelKeyDeletion.html): the key returns Disabled.
     public func cancelKeyDeletion(_ request: KeyIDRequest, caller: Caller) async throws(KMSError) -> CancelKeyDeletionResponse {
-        let key = try await resolveKey(request.keyID, caller: caller, allowAlias: false)
+        let key = try await authorizedKey(request.keyID, caller: caller, operation: .cancelKeyDeletion, allowAlias: false)
         let updated = try await updateKey(key, for: .cancelKeyDeletion) { (record: inout KeyRecord) throws(KMSError) in
             record.deletionDate = nil
             record.pendingWindowInDays = nil
@@ -129,7 +132,7 @@ extension KMSService {
 
     /// [UpdateKeyDescription](https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateKeyDescription.html)
     public func updateKeyDescription(_ request: UpdateKeyDescriptionRequest, caller: Caller) async throws(KMSError) -> EmptyResponse {
-        let key = try await resolveKey(request.keyID, caller: caller, allowAlias: false)
+        let key = try await authorizedKey(request.keyID, caller: caller, operation: .updateKeyDescription, allowAlias: false)
         let description = request.description
         _ = try await updateKey(key, for: .updateKeyDescription) { (record: inout KeyRecord) throws(KMSError) in
             record.description = description

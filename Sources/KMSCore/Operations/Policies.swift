@@ -35,7 +35,7 @@ public struct ListKeyPoliciesResponse: Encodable, Sendable {
     enum CodingKeys: String, CodingKey { case policyNames = "PolicyNames", truncated = "Truncated" }
 }
 
-/// Key policy rules: stored and returned; evaluation is a later milestone (docs/deviations.md).
+/// Key policy rules: size, validation, the default policy, the policy name.
 enum PolicyRules {
     static let maximumBytes = 32_768
 
@@ -58,93 +58,19 @@ enum PolicyRules {
         """
     }
 
-    /// - Throws: `LimitExceededException` over 32 KB, `MalformedPolicyDocumentException` unless a JSON object.
-    static func validate(_ policy: String) throws(KMSError) {
+    /// Validates a key policy as AWS does (spec §1.2) and returns it parsed.
+    /// - Throws: `LimitExceededException` over 32 KB, `MalformedPolicyDocumentException` for the rest.
+    static func validate(_ policy: String) throws(KMSError) -> PolicyDocument {
         if policy.utf8.count > maximumBytes {
             throw KMSError(.limitExceeded, "The key policy exceeds the maximum size of \(maximumBytes) bytes.")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(policy.utf8)), object is [String: Any] else {
-            throw KMSError(.malformedPolicyDocument, "The key policy is not a valid JSON document.")
-        }
-    }
-
-    /// The policy lockout safety check: unless bypassed, the new policy must still allow the caller
-    /// (its account root, its principal or everyone) to call PutKeyPolicy, and no unconditional Deny may forbid it.
-    /// Conditions are not evaluated: a conditional Allow counts, a conditional Deny does not.
-    static func checkLockout(_ policy: String, caller: Caller, bypass: Bool?) throws(KMSError) {
-        if bypass == true { return }
-        guard
-            let object = try? JSONSerialization.jsonObject(with: Data(policy.utf8)) as? [String: Any]
-        else { return }
-        let statements: [[String: Any]]
-        if let list = object["Statement"] as? [[String: Any]] {
-            statements = list
-        } else if let single = object["Statement"] as? [String: Any] {
-            statements = [single]
-        } else {
-            statements = []
-        }
-        var allowed = false
-        for statement in statements {
-            guard principalMatches(statement["Principal"], caller: caller), actionMatches(statement["Action"], "kms:PutKeyPolicy") else {
-                continue
-            }
-            switch statement["Effect"] as? String {
-            case "Allow": allowed = true
-            case "Deny" where statement["Condition"] == nil:
-                throw lockout
-            default: break
-            }
-        }
-        if !allowed { throw lockout }
+        return try PolicyDocument(parsing: policy, kind: .key)
     }
 
     static let lockout = KMSError(
         .malformedPolicyDocument,
         "The new key policy will not allow you to update the key policy in the future."
     )
-
-    static func principalMatches(_ principal: Any?, caller: Caller) -> Bool {
-        let accepted: Set<String> = ["*", caller.scope.accountRootARN, caller.scope.accountID, caller.principal]
-        func matches(_ value: Any?) -> Bool {
-            if let text = value as? String { return accepted.contains(text) }
-            if let list = value as? [Any] { return list.contains { matches($0) } }
-            return false
-        }
-        if let text = principal as? String { return text == "*" }
-        guard let map = principal as? [String: Any] else { return false }
-        return matches(map["AWS"])
-    }
-
-    static func actionMatches(_ action: Any?, _ wanted: String) -> Bool {
-        if let text = action as? String { return glob(text.lowercased(), wanted.lowercased()) }
-        if let list = action as? [Any] { return list.contains { actionMatches($0, wanted) } }
-        return false
-    }
-
-    /// IAM-style wildcard match (`*` any run, `?` one character).
-    static func glob(_ pattern: String, _ text: String) -> Bool {
-        let p = Array(pattern), t = Array(text)
-        var pi = 0, ti = 0, star = -1, mark = 0
-        while ti < t.count {
-            if pi < p.count, p[pi] == "?" || p[pi] == t[ti] {
-                pi += 1
-                ti += 1
-            } else if pi < p.count, p[pi] == "*" {
-                star = pi
-                mark = ti
-                pi += 1
-            } else if star >= 0 {
-                pi = star + 1
-                mark += 1
-                ti = mark
-            } else {
-                return false
-            }
-        }
-        while pi < p.count, p[pi] == "*" { pi += 1 }
-        return pi == p.count
-    }
 
     static func checkName(_ name: String?) throws(KMSError) {
         if let name, name != "default" {
@@ -154,19 +80,34 @@ enum PolicyRules {
 }
 
 extension KMSService {
+    /// The policy lockout safety check (spec §1.2): unless bypassed, the new policy must still let the caller call
+    /// PutKeyPolicy, decided by the real evaluator (new key policy plus the caller's identity policies).
+    func checkLockout(_ policy: PolicyDocument, keyARN: String, keyAccount: String, caller: Caller, bypass: Bool?) throws(KMSError) {
+        if bypass == true || authorization == .off { return }
+        var context = authorizationContext(caller, facts: RequestFacts())
+        context.values = [:]
+        let decision = PolicyEvaluator(
+            action: "kms:PutKeyPolicy", resource: keyARN, resourceAccount: keyAccount, keyPolicy: policy,
+            identityPolicies: caller.identityPolicies, context: context
+        ).evaluatePolicies()
+        if !decision.isAllowed { throw PolicyRules.lockout }
+    }
+
     /// [GetKeyPolicy](https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyPolicy.html)
     public func getKeyPolicy(_ request: GetKeyPolicyRequest, caller: Caller) async throws(KMSError) -> GetKeyPolicyResponse {
-        let key = try await resolveKey(request.keyID, caller: caller, allowAlias: false)
+        let key = try await authorizedKey(request.keyID, caller: caller, operation: .getKeyPolicy, allowAlias: false)
         try PolicyRules.checkName(request.policyName)
         return GetKeyPolicyResponse(policy: key.policy, policyName: "default")
     }
 
     /// [PutKeyPolicy](https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html)
     public func putKeyPolicy(_ request: PutKeyPolicyRequest, caller: Caller) async throws(KMSError) -> EmptyResponse {
-        let key = try await resolveKey(request.keyID, caller: caller, allowAlias: false)
+        var facts = RequestFacts()
+        facts.set("kms:BypassPolicyLockoutSafetyCheck", request.bypassPolicyLockoutSafetyCheck)
+        let key = try await authorizedKey(request.keyID, caller: caller, operation: .putKeyPolicy, allowAlias: false, facts: facts)
         try PolicyRules.checkName(request.policyName)
-        try PolicyRules.validate(request.policy)
-        try PolicyRules.checkLockout(request.policy, caller: caller, bypass: request.bypassPolicyLockoutSafetyCheck)
+        let document = try PolicyRules.validate(request.policy)
+        try checkLockout(document, keyARN: key.arn, keyAccount: key.scope.accountID, caller: caller, bypass: request.bypassPolicyLockoutSafetyCheck)
         let policy = request.policy
         _ = try await updateKey(key, for: .putKeyPolicy) { (record: inout KeyRecord) throws(KMSError) in record.policy = policy }
         return EmptyResponse()
@@ -174,7 +115,7 @@ extension KMSService {
 
     /// [ListKeyPolicies](https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeyPolicies.html): always `["default"]`.
     public func listKeyPolicies(_ request: ListKeyPoliciesRequest, caller: Caller) async throws(KMSError) -> ListKeyPoliciesResponse {
-        _ = try await resolveKey(request.keyID, caller: caller, allowAlias: false)
+        _ = try await authorizedKey(request.keyID, caller: caller, operation: .listKeyPolicies, allowAlias: false)
         if let marker = request.marker { throw KMSError(.invalidMarker, "Invalid marker '\(marker)'") }
         return ListKeyPoliciesResponse(policyNames: ["default"], truncated: false)
     }

@@ -57,7 +57,9 @@ enum TagRules {
 extension KMSService {
     /// [TagResource](https://docs.aws.amazon.com/kms/latest/APIReference/API_TagResource.html)
     public func tagResource(_ request: TagResourceRequest, caller: Caller) async throws(KMSError) -> EmptyResponse {
-        let key = try await resolveKey(request.keyID, caller: caller, allowAlias: false)
+        var facts = RequestFacts()
+        facts.setRequestTags(request.tags.map { Tag(key: $0.tagKey, value: $0.tagValue) })
+        let key = try await authorizedKey(request.keyID, caller: caller, operation: .tagResource, allowAlias: false, facts: facts)
         let tags = try TagRules.validate(request.tags)
         _ = try await updateKey(key, for: .tagResource) { (record: inout KeyRecord) throws(KMSError) in
             record.tags = try TagRules.merge(tags, into: record.tags)
@@ -67,7 +69,9 @@ extension KMSService {
 
     /// [UntagResource](https://docs.aws.amazon.com/kms/latest/APIReference/API_UntagResource.html)
     public func untagResource(_ request: UntagResourceRequest, caller: Caller) async throws(KMSError) -> EmptyResponse {
-        let key = try await resolveKey(request.keyID, caller: caller, allowAlias: false)
+        var facts = RequestFacts()
+        facts.set("aws:TagKeys", request.tagKeys)
+        let key = try await authorizedKey(request.keyID, caller: caller, operation: .untagResource, allowAlias: false, facts: facts)
         if request.tagKeys.contains(where: { $0.hasPrefix("aws:") }) {
             throw KMSError(.tag, "Tags beginning with aws: are reserved")
         }
@@ -80,7 +84,7 @@ extension KMSService {
 
     /// [ListResourceTags](https://docs.aws.amazon.com/kms/latest/APIReference/API_ListResourceTags.html)
     public func listResourceTags(_ request: ListResourceTagsRequest, caller: Caller) async throws(KMSError) -> ListResourceTagsResponse {
-        let key = try await resolveKey(request.keyID, caller: caller, allowAlias: false)
+        let key = try await authorizedKey(request.keyID, caller: caller, operation: .listResourceTags, allowAlias: false)
         let limit = Pagination.limit(request.limit, default: 50, max: 50)
         var start = 0
         if let marker = request.marker {

@@ -19,6 +19,7 @@ public actor InMemoryKeyStore: KeyStore {
     private var aliasRecords: [ScopedAlias: AliasRecord] = [:]
     private var meta: [String: [UInt8]] = [:]
     private var wrappingKeys: [String: StoredWrappingKey] = [:]
+    private var grantRecords: [ScopedKey: [GrantRecord]] = [:]
 
     public init() {}
 
@@ -57,6 +58,32 @@ public actor InMemoryKeyStore: KeyStore {
 
     public func insertWrappingKey(_ key: StoredWrappingKey) { wrappingKeys[key.id] = key }
 
+    public func insertGrant(_ grant: GrantRecord, limit: Int) throws(KMSError) {
+        let s = slot(grant.keyID, grant.scope)
+        guard keyRecords[s] != nil else { throw KMSError.notFound("Key '\(grant.keyARN)' does not exist") }
+        var list = grantRecords[s] ?? []
+        guard list.count < limit else { throw KMSError(.limitExceeded, "The request was rejected because the key has reached the limit of \(limit) grants.") }
+        guard !list.contains(where: { $0.grantID == grant.grantID }) else { throw KMSError(.alreadyExists, "The resource already exists.") }
+        list.append(grant)
+        grantRecords[s] = list
+    }
+
+    public func grants(forKey keyID: KeyID, in scope: Scope) -> [GrantRecord] {
+        (grantRecords[slot(keyID, scope)] ?? []).sorted { ($0.creationDate, $0.grantID) < ($1.creationDate, $1.grantID) }
+    }
+
+    public func deleteGrant(_ grantID: String, keyID: KeyID, in scope: Scope) -> Bool {
+        let s = slot(keyID, scope)
+        guard let index = grantRecords[s]?.firstIndex(where: { $0.grantID == grantID }) else { return false }
+        grantRecords[s]?.remove(at: index)
+        return true
+    }
+
+    public func grants(retiringPrincipal principal: String, region: String) -> [GrantRecord] {
+        grantRecords.filter { $0.key.region == region }.values.flatMap { $0 }.filter { $0.retiringPrincipal == principal }
+            .sorted { ($0.creationDate, $0.grantID) < ($1.creationDate, $1.grantID) }
+    }
+
     public func wrappingKey(_ id: String) -> StoredWrappingKey? { wrappingKeys[id] }
 
     public func deleteWrappingKeys(expiredAt date: Date) -> Int {
@@ -69,6 +96,7 @@ public actor InMemoryKeyStore: KeyStore {
         let s = slot(id, scope)
         keyRecords[s] = nil
         materials[s] = nil
+        grantRecords[s] = nil
         aliasRecords = aliasRecords.filter { !($0.key.account == scope.accountID && $0.key.region == scope.region && $0.value.targetKeyID == id) }
     }
 

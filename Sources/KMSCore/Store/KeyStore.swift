@@ -100,6 +100,16 @@ public protocol KeyStore: Sendable {
     /// Number of aliases pointing at a key.
     func aliasCount(for keyID: KeyID, in scope: Scope) async throws(KMSError) -> Int
 
+    /// Inserts a grant. - Throws: `LimitExceededException` when its key already has `limit` grants; `NotFoundException`
+    /// when the key does not exist.
+    func insertGrant(_ grant: GrantRecord, limit: Int) async throws(KMSError)
+    /// The grants of a key, oldest first (then by grant ID).
+    func grants(forKey keyID: KeyID, in scope: Scope) async throws(KMSError) -> [GrantRecord]
+    /// Deletes a grant; returns false when it did not exist.
+    func deleteGrant(_ grantID: String, keyID: KeyID, in scope: Scope) async throws(KMSError) -> Bool
+    /// Grants (on keys of every account) in a Region whose retiring principal is `principal`, oldest first.
+    func grants(retiringPrincipal principal: String, region: String) async throws(KMSError) -> [GrantRecord]
+
     /// Store-wide metadata (e.g. the root-key check value).
     func metaValue(_ name: String) async throws(KMSError) -> [UInt8]?
     func setMetaValue(_ name: String, _ value: [UInt8]) async throws(KMSError)

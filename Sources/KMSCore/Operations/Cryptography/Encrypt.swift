@@ -83,7 +83,10 @@ extension KMSService {
     /// [Encrypt](https://docs.aws.amazon.com/kms/latest/APIReference/API_Encrypt.html): symmetric keys (Coffer's blob,
     /// docs/ciphertext-format.md) and RSA keys (RSA-OAEP, AWS's plaintext limits).
     public func encrypt(_ request: EncryptRequest, caller: Caller) async throws(KMSError) -> EncryptResponse {
-        let key = try await cryptographicKey(request.keyID, caller: caller, operation: .encrypt, usage: .encryptDecrypt)
+        let facts = Self.cryptoFacts(
+            context: request.encryptionContext, algorithm: (request.encryptionAlgorithm ?? .symmetricDefault).rawValue, grantTokens: request.grantTokens
+        )
+        let key = try await cryptographicKey(request.keyID, caller: caller, operation: .encrypt, usage: .encryptDecrypt, facts: facts)
         let algorithm = try Self.encryptionAlgorithm(request.encryptionAlgorithm, for: key)
         try Self.checkDryRun(request.dryRun)
         let (blob, _) = try await encryptPayload(Array(request.plaintext), key: key, algorithm: algorithm, context: request.encryptionContext)
@@ -100,7 +103,11 @@ extension KMSService {
         let result = try await decryptPayload(
             Array(ciphertext), keyText: request.keyID, algorithm: request.encryptionAlgorithm, context: request.encryptionContext,
             caller: caller, operation: .decrypt, dryRun: request.dryRun,
-            ignoreCiphertext: request.dryRunModifiers?.contains("IGNORE_CIPHERTEXT") ?? false
+            ignoreCiphertext: request.dryRunModifiers?.contains("IGNORE_CIPHERTEXT") ?? false, action: "kms:Decrypt",
+            facts: Self.cryptoFacts(
+                context: request.encryptionContext, algorithm: (request.encryptionAlgorithm ?? .symmetricDefault).rawValue,
+                grantTokens: request.grantTokens
+            )
         )
         return DecryptResponse(
             keyID: result.key.arn, plaintext: Data(result.plaintext), encryptionAlgorithm: result.algorithm, keyMaterialID: result.materialID
@@ -113,12 +120,19 @@ extension KMSService {
         guard let ciphertext = request.ciphertextBlob else {
             throw KMSError.validation("1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null")
         }
-        let destination = try await cryptographicKey(request.destinationKeyID, caller: caller, operation: .reEncrypt, usage: .encryptDecrypt)
+        // kms:ReEncryptOnSameKey needs the source key: from the ciphertext for symmetric blobs, else SourceKeyId.
+        let sourceKeyID = CiphertextBlob(bytes: Array(ciphertext))?.keyID.rawValue ?? request.sourceKeyID
+        let destinationFacts = Self.reEncryptFacts(request, destination: true, sourceKeyID: sourceKeyID)
+        let destination = try await cryptographicKey(
+            request.destinationKeyID, caller: caller, operation: .reEncrypt, usage: .encryptDecrypt, action: "kms:ReEncryptTo",
+            facts: destinationFacts
+        )
         let destinationAlgorithm = try Self.encryptionAlgorithm(request.destinationEncryptionAlgorithm, for: destination)
         let source = try await decryptPayload(
             Array(ciphertext), keyText: request.sourceKeyID, algorithm: request.sourceEncryptionAlgorithm,
             context: request.sourceEncryptionContext, caller: caller, operation: .reEncrypt, dryRun: request.dryRun,
-            ignoreCiphertext: request.dryRunModifiers?.contains("IGNORE_CIPHERTEXT") ?? false
+            ignoreCiphertext: request.dryRunModifiers?.contains("IGNORE_CIPHERTEXT") ?? false, action: "kms:ReEncryptFrom",
+            facts: Self.reEncryptFacts(request, destination: false, sourceKeyID: sourceKeyID, destinationKeyID: destination.id.rawValue)
         )
         let (blob, destinationMaterialID) = try await encryptPayload(
             source.plaintext, key: destination, algorithm: destinationAlgorithm, context: request.destinationEncryptionContext
@@ -128,5 +142,30 @@ extension KMSService {
             sourceEncryptionAlgorithm: source.algorithm, destinationEncryptionAlgorithm: destinationAlgorithm,
             sourceKeyMaterialID: source.materialID, destinationKeyMaterialID: destinationMaterialID
         )
+    }
+
+    /// Facts for the two halves of ReEncrypt: each half sees its own encryption context and algorithm (spec §1.7).
+    static func reEncryptFacts(_ request: ReEncryptRequest, destination: Bool, sourceKeyID: String?, destinationKeyID: String? = nil) -> RequestFacts {
+        var facts = destination
+            ? cryptoFacts(
+                context: request.destinationEncryptionContext,
+                algorithm: (request.destinationEncryptionAlgorithm ?? .symmetricDefault).rawValue, grantTokens: request.grantTokens
+            )
+            : cryptoFacts(
+                context: request.sourceEncryptionContext, algorithm: (request.sourceEncryptionAlgorithm ?? .symmetricDefault).rawValue,
+                grantTokens: request.grantTokens
+            )
+        if let sourceKeyID, let destinationKeyID {
+            facts.set("kms:ReEncryptOnSameKey", Self.sameKey(sourceKeyID, destinationKeyID))
+        } else if let sourceKeyID {
+            facts.set("kms:ReEncryptOnSameKey", Self.sameKey(sourceKeyID, request.destinationKeyID))
+        }
+        return facts
+    }
+
+    /// Whether two key identifiers name the same key ID (ARNs compared by their key ID part).
+    static func sameKey(_ a: String, _ b: String) -> Bool {
+        func id(_ text: String) -> String { text.split(separator: "/").last.map(String.init) ?? text }
+        return id(a) == id(b)
     }
 }

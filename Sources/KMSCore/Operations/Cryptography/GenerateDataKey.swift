@@ -44,7 +44,8 @@ extension KMSService {
     ) async throws(KMSError) -> GenerateDataKeyResponse {
         try Self.refuseRecipient(request.recipient)
         let key = try await cryptographicKey(
-            request.keyID, caller: caller, operation: operation, usage: .encryptDecrypt, specs: Self.isSymmetric
+            request.keyID, caller: caller, operation: operation, usage: .encryptDecrypt, specs: Self.isSymmetric,
+            facts: Self.cryptoFacts(context: request.encryptionContext, algorithm: "SYMMETRIC_DEFAULT", grantTokens: request.grantTokens)
         )
         let count: Int
         switch (request.keySpec, request.numberOfBytes) {

@@ -54,8 +54,10 @@ extension KMSService {
         _ request: GenerateDataKeyPairRequest, caller: Caller, operation: OperationName, includePlaintext: Bool
     ) async throws(KMSError) -> GenerateDataKeyPairResponse {
         try Self.refuseRecipient(request.recipient)
+        var facts = Self.cryptoFacts(context: request.encryptionContext, algorithm: "SYMMETRIC_DEFAULT", grantTokens: request.grantTokens)
+        facts.set("kms:DataKeyPairSpec", request.keyPairSpec.rawValue)
         let key = try await cryptographicKey(
-            request.keyID, caller: caller, operation: operation, usage: .encryptDecrypt, specs: Self.isSymmetric
+            request.keyID, caller: caller, operation: operation, usage: .encryptDecrypt, specs: Self.isSymmetric, facts: facts
         )
         if request.keyPairSpec == .sm2 {
             throw KMSError.unsupported("KeyPairSpec SM2 is only available in China Regions.")

@@ -43,7 +43,7 @@ extension KMSService {
     public func generateMac(_ request: GenerateMacRequest, caller: Caller) async throws(KMSError) -> GenerateMacResponse {
         let (key, mac) = try await computeMac(
             keyText: request.keyID, algorithm: request.macAlgorithm, message: Array(request.message), caller: caller,
-            operation: .generateMac, dryRun: request.dryRun
+            operation: .generateMac, dryRun: request.dryRun, grantTokens: request.grantTokens
         )
         return GenerateMacResponse(mac: Data(mac), macAlgorithm: request.macAlgorithm, keyID: key.arn)
     }
@@ -53,16 +53,19 @@ extension KMSService {
     public func verifyMac(_ request: VerifyMacRequest, caller: Caller) async throws(KMSError) -> VerifyMacResponse {
         let (key, mac) = try await computeMac(
             keyText: request.keyID, algorithm: request.macAlgorithm, message: Array(request.message), caller: caller,
-            operation: .verifyMac, dryRun: request.dryRun
+            operation: .verifyMac, dryRun: request.dryRun, grantTokens: request.grantTokens
         )
         guard Self.constantTimeEqual(mac, Array(request.mac)) else { throw KMSError(.kmsInvalidMac, "") }
         return VerifyMacResponse(keyID: key.arn, macValid: true, macAlgorithm: request.macAlgorithm)
     }
 
     private func computeMac(
-        keyText: String, algorithm: MacAlgorithm, message: [UInt8], caller: Caller, operation: OperationName, dryRun: Bool?
+        keyText: String, algorithm: MacAlgorithm, message: [UInt8], caller: Caller, operation: OperationName, dryRun: Bool?,
+        grantTokens: [String]?
     ) async throws(KMSError) -> (KeyRecord, [UInt8]) {
-        let key = try await cryptographicKey(keyText, caller: caller, operation: operation, usage: .generateVerifyMac)
+        var facts = RequestFacts(grantTokens: grantTokens)
+        facts.set("kms:MacAlgorithm", algorithm.rawValue)
+        let key = try await cryptographicKey(keyText, caller: caller, operation: operation, usage: .generateVerifyMac, facts: facts)
         guard KeySpecRules.macAlgorithms(key.keySpec, key.keyUsage)?.contains(algorithm) == true else {
             throw KMSError(.invalidKeyUsage, "Algorithm \(algorithm.rawValue) is incompatible with key spec \(key.keySpec.rawValue).")
         }

@@ -48,7 +48,9 @@ public struct DeriveSharedSecretResponse: Encodable, Sendable {
 extension KMSService {
     /// [GetPublicKey](https://docs.aws.amazon.com/kms/latest/APIReference/API_GetPublicKey.html): DER SubjectPublicKeyInfo.
     public func getPublicKey(_ request: GetPublicKeyRequest, caller: Caller) async throws(KMSError) -> GetPublicKeyResponse {
-        let key = try await resolveKey(request.keyID, caller: caller, allowAlias: true)
+        let key = try await authorizedKey(
+            request.keyID, caller: caller, operation: .getPublicKey, allowAlias: true, facts: RequestFacts(grantTokens: request.grantTokens)
+        )
         guard KeySpecRules.family(key.keySpec) == "asymmetric" else {
             throw KMSError.unsupported("\(key.arn) key spec is \(key.keySpec.rawValue) which is not valid for GetPublicKey.")
         }
@@ -65,7 +67,9 @@ extension KMSService {
     /// [DeriveSharedSecret](https://docs.aws.amazon.com/kms/latest/APIReference/API_DeriveSharedSecret.html): ECDH, the raw shared secret.
     public func deriveSharedSecret(_ request: DeriveSharedSecretRequest, caller: Caller) async throws(KMSError) -> DeriveSharedSecretResponse {
         try Self.refuseRecipient(request.recipient)
-        let key = try await cryptographicKey(request.keyID, caller: caller, operation: .deriveSharedSecret, usage: .keyAgreement)
+        var facts = RequestFacts(grantTokens: request.grantTokens)
+        facts.set("kms:KeyAgreementAlgorithm", request.keyAgreementAlgorithm.rawValue)
+        let key = try await cryptographicKey(request.keyID, caller: caller, operation: .deriveSharedSecret, usage: .keyAgreement, facts: facts)
         try Self.checkDryRun(request.dryRun)
         let secret = try await asymmetricKey(key).deriveSharedSecret(peerSPKI: Array(request.publicKey))
         return DeriveSharedSecretResponse(keyID: key.arn, sharedSecret: Data(secret), keyAgreementAlgorithm: .ecdh, keyOrigin: key.origin)

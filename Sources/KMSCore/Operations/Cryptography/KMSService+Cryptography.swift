@@ -3,10 +3,14 @@ import Foundation
 /// Shared steps of the cryptographic operations: key usage, key state, material loading, DryRun.
 extension KMSService {
     /// Resolves a key for a cryptographic operation and checks usage, then state (spec §8 precedence).
+    /// Authorization comes first (after NotFound), so that an unauthorized caller learns nothing of the key's state.
     func cryptographicKey(
-        _ text: String, caller: Caller, operation: OperationName, usage: KeyUsage, specs: ((KeySpec) -> Bool)? = nil
+        _ text: String, caller: Caller, operation: OperationName, usage: KeyUsage, specs: ((KeySpec) -> Bool)? = nil,
+        action: String? = nil, facts: RequestFacts = RequestFacts()
     ) async throws(KMSError) -> KeyRecord {
-        let key = try await resolveKey(text, caller: caller, allowAlias: true)
+        let key = try await authorizedKey(
+            text, caller: caller, action: action ?? "kms:\(operation.rawValue)", operation: operation, allowAlias: true, facts: facts
+        )
         try Self.requireUsage(key, usage, operation)
         if let specs, !specs(key.keySpec) {
             throw KMSError(.invalidKeyUsage, "\(key.arn) key spec is \(key.keySpec.rawValue) which is not valid for \(operation.rawValue).")
@@ -47,6 +51,16 @@ extension KMSService {
         let parsed = try AsymmetricKey(spec: key.keySpec, material: try await material(key, id: info.id))
         asymmetricKeys[slot] = parsed
         return parsed
+    }
+
+    static let ciphertextAccessDenied =
+        "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access."
+
+    /// Facts for the operations that take an encryption context: the context, the algorithm, the grant tokens.
+    static func cryptoFacts(context: [String: String]?, algorithm: String?, grantTokens: [String]?) -> RequestFacts {
+        var facts = RequestFacts(encryptionContext: context, grantTokens: grantTokens)
+        facts.set("kms:EncryptionAlgorithm", algorithm)
+        return facts
     }
 
     static func checkDryRun(_ dryRun: Bool?) throws(KMSError) {
@@ -112,33 +126,44 @@ extension KMSService {
     /// Decrypts a ciphertext (the Decrypt and ReEncrypt source path).
     /// - Parameters:
     ///   - keyText: the caller's KeyId, required for asymmetric ciphertexts.
+    ///   - action: `kms:Decrypt` or `kms:ReEncryptFrom`; `facts` carry the request's context and grant tokens.
     func decryptPayload(
         _ ciphertext: [UInt8], keyText: String?, algorithm requested: EncryptionAlgorithm?, context: [String: String]?,
-        caller: Caller, operation: OperationName, dryRun: Bool?, ignoreCiphertext: Bool
+        caller: Caller, operation: OperationName, dryRun: Bool?, ignoreCiphertext: Bool, action: String, facts: RequestFacts
     ) async throws(KMSError) -> (plaintext: [UInt8], key: KeyRecord, algorithm: EncryptionAlgorithm, materialID: String?) {
         let algorithm = requested ?? .symmetricDefault
         if algorithm == .symmetricDefault {
             guard let blob = CiphertextBlob(bytes: ciphertext) else {
                 if ignoreCiphertext, let keyText {
-                    let key = try await cryptographicKey(keyText, caller: caller, operation: operation, usage: .encryptDecrypt)
+                    let key = try await cryptographicKey(
+                        keyText, caller: caller, operation: operation, usage: .encryptDecrypt, action: action, facts: facts
+                    )
                     _ = try Self.encryptionAlgorithm(algorithm, for: key)
                     try Self.checkDryRun(dryRun)
                 }
                 throw KMSError(.invalidCiphertext, "")
             }
             let key: KeyRecord
+            var requestAlias: String?
             if let keyText {
-                let named = try await resolveKey(keyText, caller: caller, allowAlias: true)
+                let (named, alias) = try await locateKey(keyText, caller: caller, operation: operation, allowAlias: true)
                 guard named.id == blob.keyID else {
                     throw KMSError(.incorrectKey, "The key ID in the request does not identify a CMK that can perform this operation.")
                 }
                 key = named
+                requestAlias = alias
             } else {
                 do {
                     key = try await liveKey(blob.keyID, scope: caller.scope)
                 } catch where error.code == .notFound {
                     throw KMSError(.invalidCiphertext, "")
                 }
+            }
+            do {
+                try await authorize(key: key, action: action, caller: caller, facts: facts, requestAlias: requestAlias)
+            } catch where error.code == .accessDenied && operation == .decrypt {
+                // AWS's generic answer: the caller learns nothing about the ciphertext's key.
+                throw KMSError(.accessDenied, Self.ciphertextAccessDenied)
             }
             try Self.requireUsage(key, .encryptDecrypt, operation)
             _ = try Self.encryptionAlgorithm(algorithm, for: key)
@@ -153,7 +178,7 @@ extension KMSService {
         guard let keyText else {
             throw KMSError.validation("KeyId is required when the EncryptionAlgorithm is \(algorithm.rawValue).")
         }
-        let key = try await cryptographicKey(keyText, caller: caller, operation: operation, usage: .encryptDecrypt)
+        let key = try await cryptographicKey(keyText, caller: caller, operation: operation, usage: .encryptDecrypt, action: action, facts: facts)
         _ = try Self.encryptionAlgorithm(algorithm, for: key)
         try Self.checkDryRun(dryRun)
         if let context, !context.isEmpty {

@@ -45,7 +45,10 @@ extension KMSService {
     /// [Sign](https://docs.aws.amazon.com/kms/latest/APIReference/API_Sign.html): standard signatures (DER for ECDSA)
     /// that OpenSSL verifies with the key from GetPublicKey.
     public func sign(_ request: SignRequest, caller: Caller) async throws(KMSError) -> SignResponse {
-        let key = try await cryptographicKey(request.keyID, caller: caller, operation: .sign, usage: .signVerify)
+        let key = try await cryptographicKey(
+            request.keyID, caller: caller, operation: .sign, usage: .signVerify,
+            facts: Self.signingFacts(request.signingAlgorithm, request.messageType, request.grantTokens)
+        )
         let input = try SigningRules.prepare(
             key: key, algorithm: request.signingAlgorithm, messageType: request.messageType ?? .raw, message: Array(request.message)
         )
@@ -61,7 +64,10 @@ extension KMSService {
     /// [Verify](https://docs.aws.amazon.com/kms/latest/APIReference/API_Verify.html): `SignatureValid: true`, or
     /// `KMSInvalidSignatureException`.
     public func verify(_ request: VerifyRequest, caller: Caller) async throws(KMSError) -> VerifyResponse {
-        let key = try await cryptographicKey(request.keyID, caller: caller, operation: .verify, usage: .signVerify)
+        let key = try await cryptographicKey(
+            request.keyID, caller: caller, operation: .verify, usage: .signVerify,
+            facts: Self.signingFacts(request.signingAlgorithm, request.messageType, request.grantTokens)
+        )
         let input = try SigningRules.prepare(
             key: key, algorithm: request.signingAlgorithm, messageType: request.messageType ?? .raw, message: Array(request.message)
         )
@@ -70,5 +76,12 @@ extension KMSService {
             throw KMSError(.kmsInvalidSignature, "")
         }
         return VerifyResponse(keyID: key.arn, signatureValid: true, signingAlgorithm: request.signingAlgorithm)
+    }
+
+    static func signingFacts(_ algorithm: SigningAlgorithm, _ messageType: MessageType?, _ grantTokens: [String]?) -> RequestFacts {
+        var facts = RequestFacts(grantTokens: grantTokens)
+        facts.set("kms:SigningAlgorithm", algorithm.rawValue)
+        facts.set("kms:MessageType", (messageType ?? .raw).rawValue)
+        return facts
     }
 }

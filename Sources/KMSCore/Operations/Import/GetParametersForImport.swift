@@ -33,7 +33,10 @@ extension KMSService {
     public func getParametersForImport(
         _ request: GetParametersForImportRequest, caller: Caller
     ) async throws(KMSError) -> GetParametersForImportResponse {
-        let key = try await resolveKey(request.keyID, caller: caller, allowAlias: false)
+        var facts = RequestFacts()
+        facts.set("kms:WrappingAlgorithm", request.wrappingAlgorithm.rawValue)
+        facts.set("kms:WrappingKeySpec", request.wrappingKeySpec.rawValue)
+        let key = try await authorizedKey(request.keyID, caller: caller, operation: .getParametersForImport, allowAlias: false, facts: facts)
         try Self.requireExternal(key)
         try KeyStateRules.check(.getParametersForImport, key)
         try ImportWrapping.checkCompatibility(request.wrappingAlgorithm, request.wrappingKeySpec, for: key.keySpec)

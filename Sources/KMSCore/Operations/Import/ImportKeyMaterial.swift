@@ -33,7 +33,10 @@ extension KMSService {
     /// in the order of spec §4.4 and the state transitions of §4.6.
     public func importKeyMaterial(_ request: ImportKeyMaterialRequest, caller: Caller) async throws(KMSError) -> ImportKeyMaterialResponse {
         // 2–4: the key, its origin, its state.
-        let key = try await resolveKey(request.keyID, caller: caller, allowAlias: false)
+        var facts = RequestFacts()
+        facts.set("kms:ExpirationModel", request.expirationModel?.rawValue)
+        facts.set("kms:ValidTo", request.validTo.map { Int($0.timeIntervalSince1970) })
+        let key = try await authorizedKey(request.keyID, caller: caller, operation: .importKeyMaterial, allowAlias: false, facts: facts)
         try Self.requireExternal(key)
         try KeyStateRules.check(.importKeyMaterial, key)
 

@@ -59,7 +59,7 @@ extension KMSService {
     public func deleteImportedKeyMaterial(
         _ request: DeleteImportedKeyMaterialRequest, caller: Caller
     ) async throws(KMSError) -> DeleteImportedKeyMaterialResponse {
-        let key = try await resolveKey(request.keyID, caller: caller, allowAlias: false)
+        let key = try await authorizedKey(request.keyID, caller: caller, operation: .deleteImportedKeyMaterial, allowAlias: false)
         try Self.requireExternal(key)
         let requested = request.keyMaterialID
         let updated = try await updateKey(key, for: .deleteImportedKeyMaterial) { (record: inout KeyRecord, changes: inout MaterialChanges) throws(KMSError) in
@@ -91,7 +91,7 @@ extension KMSService {
     /// [RotateKeyOnDemand](https://docs.aws.amazon.com/kms/latest/APIReference/API_RotateKeyOnDemand.html): EXTERNAL keys
     /// promote the material in PENDING_ROTATION; AWS_KMS keys get fresh material. At most 25 per key.
     public func rotateKeyOnDemand(_ request: KeyIDRequest, caller: Caller) async throws(KMSError) -> RotateKeyOnDemandResponse {
-        let key = try await resolveKey(request.keyID, caller: caller, allowAlias: false)
+        let key = try await authorizedKey(request.keyID, caller: caller, operation: .rotateKeyOnDemand, allowAlias: false)
         guard key.keySpec == .symmetricDefault else { throw KMSError.unsupported("") }
         let now = clock.now()
         var sealed: SealedMaterial?
@@ -133,7 +133,7 @@ extension KMSService {
     /// [ListKeyRotations](https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeyRotations.html): materials in the
     /// order they were associated with the key; ROTATIONS_ONLY (the default) lists only rotated-in materials.
     public func listKeyRotations(_ request: ListKeyRotationsRequest, caller: Caller) async throws(KMSError) -> ListKeyRotationsResponse {
-        let key = try await resolveKey(request.keyID, caller: caller, allowAlias: false)
+        let key = try await authorizedKey(request.keyID, caller: caller, operation: .listKeyRotations, allowAlias: false)
         guard key.keySpec == .symmetricDefault else {
             throw KMSError.unsupported("\(key.arn) key spec is \(key.keySpec.rawValue) which is not valid for ListKeyRotations.")
         }

@@ -1,5 +1,5 @@
 /// A parsed JSON document. Objects keep their member order.
-enum JSONValue: Sendable, Equatable {
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double, integral: Bool)
@@ -7,7 +7,7 @@ enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object([(String, JSONValue)])
 
-    static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
@@ -19,13 +19,13 @@ enum JSONValue: Sendable, Equatable {
         }
     }
 
-    subscript(member: String) -> JSONValue? {
+    public subscript(member: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.0 == member }?.1
     }
 
     /// The JSON type's name, for messages.
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .null: return "null"
         case .bool: return "boolean"
@@ -38,15 +38,18 @@ enum JSONValue: Sendable, Equatable {
 }
 
 /// A strict RFC 8259 parser with a nesting limit. Errors carry a short reason for SerializationException.
-struct JSONParser {
-    struct Failure: Error, Sendable { var reason: String }
+public struct JSONParser {
+    public struct Failure: Error, Sendable {
+        public var reason: String
+        public init(reason: String) { self.reason = reason }
+    }
 
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
     private static let maximumDepth = 64
 
-    static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
+    public static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
         var parser = JSONParser(bytes: bytes)
         parser.skipWhitespace()
         let value = try parser.parseValue()
