@@ -63,9 +63,42 @@ def b64(b: bytes) -> str:
     return base64.b64encode(b).decode()
 
 
+# A 10-statement key policy with conditions (docs/authorization.md): every Deny is evaluated and none applies, the
+# Allow that decides is the last statement. Encrypt under it is compared with Encrypt under the default policy.
+BENCH_POLICY_ACCOUNT = "000000000000"
+
+
+def bench_policy(account: str = BENCH_POLICY_ACCOUNT) -> str:
+    root = f"arn:aws:iam::{account}:root"
+    deny = lambda sid, action, cond: {"Sid": sid, "Effect": "Deny", "Principal": "*", "Action": action,
+                                      "Resource": "*", "Condition": cond}
+    allow = lambda sid, action, cond: {"Sid": sid, "Effect": "Allow", "Principal": {"AWS": root}, "Action": action,
+                                       "Resource": "*", "Condition": cond}
+    statements = [
+        deny("NoOtherAccounts", "kms:*", {"StringNotEquals": {"kms:CallerAccount": account}}),
+        deny("NoForeignNetworks", "kms:*", {"NotIpAddress": {"aws:SourceIp": ["127.0.0.0/8", "::1/128", "10.0.0.0/8"]}}),
+        deny("NotBefore2020", "kms:*", {"DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}),
+        deny("NoBlockedContext", ["kms:Encrypt", "kms:Decrypt"], {"StringEquals": {"kms:EncryptionContext:blocked": "yes"}}),
+        deny("NoForbiddenKeys", "kms:Encrypt", {"ForAnyValue:StringLike": {"kms:EncryptionContextKeys": ["secret*", "pii*"]}}),
+        deny("OnlySymmetric", "kms:Encrypt", {"StringNotEquals": {"kms:EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}}),
+        deny("NoUntaggedSessions", "kms:*", {"StringEquals": {"aws:PrincipalTag/quarantined": "true"}}),
+        allow("Admins", ["kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
+                         "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:ScheduleKeyDeletion",
+                         "kms:CancelKeyDeletion", "kms:TagResource", "kms:UntagResource"],
+              {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{account}:*"}}),
+        allow("ViaAlias", "kms:Decrypt", {"StringEquals": {"kms:RequestAlias": "alias/bench"}}),
+        allow("Users", ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+              {"StringEquals": {"kms:CallerAccount": account}, "Bool": {"aws:SecureTransport": "false"},
+               "NumericGreaterThan": {"aws:EpochTime": "1577836800"}}),
+    ]
+    assert len(statements) == 10
+    return json.dumps({"Version": "2012-10-17", "Id": "bench-10", "Statement": statements})
+
+
 @dataclass
 class Fixtures:
     sym: str = ""
+    sym_policy: str = ""
     ecc: str = ""
     hmac: str = ""
     ciphertext: bytes = b""
@@ -81,6 +114,7 @@ class Op:
 
 OPS = [
     Op("Encrypt64", "Encrypt", lambda f: {"KeyId": f.sym, "Plaintext": b64(P64)}),
+    Op("Encrypt64Policy", "Encrypt", lambda f: {"KeyId": f.sym_policy, "Plaintext": b64(P64)}),
     Op("Encrypt4K", "Encrypt", lambda f: {"KeyId": f.sym, "Plaintext": b64(P4K)}),
     Op("Decrypt", "Decrypt", lambda f: {"KeyId": f.sym, "CiphertextBlob": b64(f.ciphertext)}),
     Op("GenerateDataKey", "GenerateDataKey", lambda f: {"KeyId": f.sym, "KeySpec": "AES_256"}),
@@ -112,7 +146,7 @@ IMPORT_IKM = {"ImportKeyMaterial2048": "RSA_2048", "ImportKeyMaterial4096": "RSA
 IMPORT_GPFI = {"GetParametersForImport2048": "RSA_2048", "GetParametersForImport4096": "RSA_4096"}
 IMPORT_OPS = [*IMPORT_IKM, *IMPORT_GPFI]
 ALL_OPS = [*(o for o in OPS_BY_NAME if o != "CreateKey"), *IMPORT_OPS, "CreateKey"]  # CreateKey stays last
-SMOKE_OPS = ["Encrypt64", "Decrypt", "Sign", "ImportKeyMaterial2048", "GetParametersForImport2048", "CreateKey"]
+SMOKE_OPS = ["Encrypt64", "Encrypt64Policy", "Decrypt", "Sign", "ImportKeyMaterial2048", "GetParametersForImport2048", "CreateKey"]
 WRAPPING_ALGORITHM = "RSAES_OAEP_SHA_256"
 
 # --------------------------------------------------------------------------------------------------------------
@@ -345,6 +379,7 @@ def make_fixtures(endpoint: str) -> Fixtures:
     c = kms_client(endpoint)
     f = Fixtures()
     f.sym = c.create_key(Description="bench-sym")["KeyMetadata"]["KeyId"]
+    f.sym_policy = c.create_key(Description="bench-sym-policy", Policy=bench_policy())["KeyMetadata"]["KeyId"]
     f.ciphertext = c.encrypt(KeyId=f.sym, Plaintext=P64)["CiphertextBlob"]
     f.ecc = c.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
     f.signature = c.sign(KeyId=f.ecc, Message=MSG, MessageType="RAW",
@@ -775,6 +810,16 @@ def evaluate_targets(rows: list[dict], concs: list[int]) -> list[dict]:
                     f"all ops at c={top}: " + ", ".join(per_op))
     else:
         add("Coffer CPU time per request <= 3x nginx's per fixed response", None, 3, None, "not measured")
+
+    co, cp = idx.get(("coffer", "Encrypt64", top)), idx.get(("coffer", "Encrypt64Policy", top))
+    if co and cp and co["cpu_us_per_req"] and cp["cpu_us_per_req"]:
+        r = cp["cpu_us_per_req"] / co["cpu_us_per_req"] - 1
+        add(f"Encrypt under a 10-statement key policy with conditions costs <= 10% more CPU than the default policy (c={top})",
+            round(100 * r, 1), 10, r <= 0.10,
+            f"{cp['cpu_us_per_req']:.1f} us vs {co['cpu_us_per_req']:.1f} us per request = {100 * r:+.1f}%")
+    else:
+        add("Encrypt under a 10-statement key policy costs <= 10% more CPU than the default policy", None, 10, None,
+            "not measured (needs Encrypt64 and Encrypt64Policy)")
 
     co = idx.get(("coffer", "Encrypt64", 16))
     if co:

@@ -364,4 +364,40 @@ import Testing
             expectError(unsigned, "MissingAuthenticationTokenException")
         }
     }
+
+    @Test func authorizationDecidesOnTheWire() async throws {
+        try await CofferHarness().test { client in
+            let created = try await call(client, "CreateKey")
+            let arn = try #require((created.jsonObject()["KeyMetadata"] as? [String: Any])?["Arn"] as? String)
+            let alice = ServerFixtures.aliceCredentials
+            // Delegation (default policy) + an identity allow: Encrypt works; Decrypt is not in alice's policy.
+            let encrypted = try await call(client, "Encrypt", #"{"KeyId": "\#(arn)", "Plaintext": "aGk="}"#, credentials: alice)
+            #expect(encrypted.status == .ok)
+            let blob = try #require(encrypted.jsonObject()["CiphertextBlob"] as? String)
+            expectError(
+                try await call(client, "Decrypt", #"{"CiphertextBlob": "\#(blob)"}"#, credentials: alice), "AccessDeniedException",
+                message: "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access."
+            )
+            expectError(
+                try await call(client, "DescribeKey", #"{"KeyId": "\#(arn)"}"#, credentials: alice), "AccessDeniedException",
+                message: "User: arn:aws:iam::000000000000:user/alice is not authorized to perform: kms:DescribeKey on resource: \(arn) because no identity-based policy allows the kms:DescribeKey action"
+            )
+            expectError(
+                try await call(client, "ListKeys", credentials: alice), "AccessDeniedException",
+                message: "User: arn:aws:iam::000000000000:user/alice is not authorized to perform: kms:ListKeys on resource: * because no identity-based policy allows the kms:ListKeys action"
+            )
+            // A grant from the key's account lets alice decrypt.
+            let grant = try await call(
+                client, "CreateGrant", #"{"KeyId": "\#(arn)", "GranteePrincipal": "arn:aws:iam::000000000000:user/alice", "Operations": ["Decrypt"]}"#
+            ).jsonObject()
+            let token = try #require(grant["GrantToken"] as? String)
+            let decrypted = try await call(client, "Decrypt", #"{"CiphertextBlob": "\#(blob)", "GrantTokens": ["\#(token)"]}"#, credentials: alice)
+            #expect(decrypted.jsonObject()["Plaintext"] as? String == "aGk=")
+            expectError(
+                try await call(client, "Decrypt", #"{"CiphertextBlob": "\#(blob)", "GrantTokens": ["AAAA"]}"#, credentials: alice),
+                "InvalidGrantTokenException"
+            )
+        }
+    }
 }
+

@@ -18,7 +18,18 @@ enum ServerFixtures {
     static let otherIdentity = Identity(
         accessKeyID: "AKIDOTHERACCOUNT", secretAccessKey: "other-secret", principal: .root("222233334444")
     )
-    static let identities = IdentityDirectory([.development, otherIdentity])
+    /// An IAM user of the development account with one identity policy: Encrypt and CreateGrant only.
+    static let alice = Identity(
+        accessKeyID: "AKIDALICE", secretAccessKey: "alice-secret", principal: PrincipalARN("arn:aws:iam::000000000000:user/alice")!,
+        policies: [
+            try! PolicyDocument(
+                parsing: #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:Encrypt","kms:CreateGrant"],"Resource":"*"}]}"#,
+                kind: .identity
+            )
+        ]
+    )
+    static let aliceCredentials = SigV4Credentials(accessKeyID: "AKIDALICE", secretAccessKey: "alice-secret")
+    static let identities = IdentityDirectory([.development, otherIdentity, alice])
     static let credentials = SigV4Credentials(accessKeyID: "test", secretAccessKey: "test")
     static let rootKey = [UInt8](repeating: 0x11, count: 32)
 }

@@ -217,7 +217,10 @@ def test_keys_are_isolated_between_accounts(multi):
     md = alice.create_key(Description="alice's")["KeyMetadata"]
     kid = md["KeyId"]
     expect_error(bob.describe_key, KeyId=kid, code="NotFoundException")
-    expect_error(bob.describe_key, KeyId=md["Arn"], code="NotFoundException")
+    # By ARN, another account reaches the key, and the default key policy (owner account only) denies it.
+    expect_error(bob.describe_key, KeyId=md["Arn"], code="AccessDeniedException",
+                 message=f"User: arn:aws:iam::444455556666:root is not authorized to perform: kms:DescribeKey "
+                         f"on resource: {md['Arn']} because no resource-based policy allows the kms:DescribeKey action")
     expect_error(bob.disable_key, KeyId=kid, code="NotFoundException")
     expect_error(bob.schedule_key_deletion, KeyId=kid, code="NotFoundException")
     expect_error(bob.tag_resource, KeyId=kid, Tags=[{"TagKey": "k", "TagValue": "v"}], code="NotFoundException")

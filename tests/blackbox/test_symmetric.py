@@ -268,11 +268,15 @@ def test_dry_run_still_reports_real_errors(kms, sym, sym2):
     expect_error(kms.encrypt, code="InvalidKeyUsageException", KeyId=hmac_key["KeyId"], Plaintext=b"x", DryRun=True)
 
 
-def test_grant_tokens_accepted(kms, sym):
-    tokens = ["token-1", "t" * 8192]
-    ct = kms.encrypt(KeyId=sym["KeyId"], Plaintext=b"g", GrantTokens=tokens)["CiphertextBlob"]
-    assert kms.decrypt(CiphertextBlob=ct, GrantTokens=tokens)["Plaintext"] == b"g"
-    assert len(kms.generate_data_key(KeyId=sym["KeyId"], KeySpec="AES_128", GrantTokens=tokens)["Plaintext"]) == 16
+def test_grant_tokens_are_checked(kms, sym):
+    # Tokens Coffer issued are accepted (even by a caller that does not need them); others are refused.
+    token = kms.create_grant(KeyId=sym["KeyId"], GranteePrincipal="arn:aws:iam::000000000000:user/g",
+                             Operations=["Encrypt", "Decrypt", "GenerateDataKey"])["GrantToken"]
+    ct = kms.encrypt(KeyId=sym["KeyId"], Plaintext=b"g", GrantTokens=[token])["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=ct, GrantTokens=[token])["Plaintext"] == b"g"
+    assert len(kms.generate_data_key(KeyId=sym["KeyId"], KeySpec="AES_128", GrantTokens=[token])["Plaintext"]) == 16
+    for bad in (["token-1"], ["t" * 8192], [token, token[:-4] + "AAAA"]):
+        expect_error(kms.encrypt, KeyId=sym["KeyId"], Plaintext=b"g", GrantTokens=bad, code="InvalidGrantTokenException")
 
 
 # --------------------------------------------------------------------------- GenerateDataKey
