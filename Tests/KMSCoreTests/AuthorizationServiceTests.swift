@@ -272,6 +272,6 @@ import Testing
         _ = try await h.service.scheduleKeyDeletion(try request(#"{"KeyId": "\#(key.keyID)", "PendingWindowInDays": 7}"#), caller: Fixtures.caller)
         h.clock.advance(by: 8 * 86_400)
         #expect(try await h.service.purgeDueKeys() == 1)
-        #expect(try await h.store.grants(forKey: KeyID(key.keyID)!, in: Fixtures.scope).isEmpty)
+        #expect(await h.store.grants(forKey: KeyID(key.keyID)!, in: Fixtures.scope).isEmpty)
     }
 }

@@ -98,43 +98,92 @@ public struct AuthorizationContext: Sendable {
     }
 
     /// The value of a condition key (name already lower-cased), or nil when absent from this request.
-    public func value(_ name: String) -> ConditionValue? {
-        if let value = values[name] { return value }
-        switch name {
-        case "kms:calleraccount", "aws:principalaccount": return .single(principal.accountID)
-        case "aws:principalarn": return .single(principal.principalARNForConditions)
-        case "aws:principaltype": return .single(principal.principalType)
-        case "aws:username": return principal.userName.map { .single($0) }
-        case "aws:sourceip": return sourceIP.map { .single($0) }
-        case "aws:securetransport": return .single(secureTransport ? "true" : "false")
-        case "aws:currenttime": return .single(ConditionDates.format(currentTime))
-        case "aws:epochtime": return .single(String(Int(currentTime.timeIntervalSince1970)))
-        case "aws:requestedregion": return region.map { .single($0) }
-        case "aws:resourceaccount": return key.map { .single($0.accountID) }
-        case "kms:keyspec", "kms:customermasterkeyspec": return key.map { .single($0.keySpec) }
-        case "kms:keyusage", "kms:customermasterkeyusage": return key.map { .single($0.keyUsage) }
-        case "kms:keyorigin": return key.map { .single($0.origin) }
-        case "kms:multiregion": return key.map { .single($0.multiRegion ? "true" : "false") }
-        case "kms:resourcealiases": return key?.aliases.map { .multi($0) }
-        case "kms:requestalias": return requestAlias.map { .single($0) }
-        case "kms:encryptioncontextkeys":
+    public func value(_ name: String) -> ConditionValue? { value(ConditionKey(name)) }
+
+    /// The value of a condition key resolved when its policy was parsed (no string matching per request).
+    func value(_ condition: ConditionKey) -> ConditionValue? {
+        switch condition {
+        case .request(let name): return values[name]
+        case .callerAccount: return .single(principal.accountID)
+        case .principalARN: return .single(principal.principalARNForConditions)
+        case .principalType: return .single(principal.principalType)
+        case .userName: return principal.userName.map { .single($0) }
+        case .sourceIP: return sourceIP.map { .single($0) }
+        case .secureTransport: return .single(secureTransport ? "true" : "false")
+        case .currentTime: return .single(ConditionDates.format(currentTime))
+        case .epochTime: return .single(String(Int(currentTime.timeIntervalSince1970)))
+        case .requestedRegion: return region.map { .single($0) }
+        case .resourceAccount: return self.key.map { .single($0.accountID) }
+        case .keySpec(let name): return values[name] ?? self.key.map { .single($0.keySpec) }
+        case .keyUsage(let name): return values[name] ?? self.key.map { .single($0.keyUsage) }
+        case .keyOrigin: return values["kms:keyorigin"] ?? self.key.map { .single($0.origin) }
+        case .multiRegion: return values["kms:multiregion"] ?? self.key.map { .single($0.multiRegion ? "true" : "false") }
+        case .resourceAliases: return self.key?.aliases.map { .multi($0) }
+        case .requestAlias: return requestAlias.map { .single($0) }
+        case .encryptionContextKeys:
             guard let context = encryptionContext else { return nil }
             return .multi(Array(context.keys))
-        default:
-            break
-        }
-        if name.hasPrefix("kms:encryptioncontext:") {
-            let wanted = name.dropFirst("kms:encryptioncontext:".count)
+        case .encryptionContext(let wanted):
             return encryptionContext?.first { $0.key.lowercased() == wanted }.map { .single($0.value) }
-        }
-        if name.hasPrefix("aws:principaltag/") {
-            let wanted = name.dropFirst("aws:principaltag/".count)
+        case .principalTag(let wanted):
             return principalTags.first { $0.key.lowercased() == wanted }.map { .single($0.value) }
+        case .resourceTag(let wanted):
+            return self.key?.tags.first { $0.key.lowercased() == wanted }.map { .single($0.value) }
         }
-        if name.hasPrefix("aws:resourcetag/") {
-            let wanted = name.dropFirst("aws:resourcetag/".count)
-            return key?.tags.first { $0.key.lowercased() == wanted }.map { .single($0.value) }
+    }
+
+    /// The value of a date key as epoch seconds, without formatting and parsing (`aws:CurrentTime`, `aws:EpochTime`).
+    func dateValue(_ condition: ConditionKey) -> Double? {
+        switch condition {
+        case .currentTime, .epochTime: return currentTime.timeIntervalSince1970
+        default: return nil
         }
-        return nil
+    }
+}
+
+/// A condition key name resolved once, when the policy is parsed.
+enum ConditionKey: Sendable, Hashable {
+    /// An operation-specific key, looked up in the request's values by its lower-cased name.
+    case request(String)
+    case callerAccount, principalARN, principalType, userName, sourceIP, secureTransport, currentTime, epochTime, requestedRegion
+    case resourceAccount, keyOrigin, multiRegion, resourceAliases, requestAlias, encryptionContextKeys
+    /// `kms:KeySpec` / `kms:CustomerMasterKeySpec` (by its name, since CreateKey supplies it as a request value).
+    case keySpec(String)
+    case keyUsage(String)
+    /// The lower-cased context key / tag key.
+    case encryptionContext(String)
+    case principalTag(String)
+    case resourceTag(String)
+
+    init(_ name: String) {
+        switch name {
+        case "kms:calleraccount", "aws:principalaccount": self = .callerAccount
+        case "aws:principalarn": self = .principalARN
+        case "aws:principaltype": self = .principalType
+        case "aws:username": self = .userName
+        case "aws:sourceip": self = .sourceIP
+        case "aws:securetransport": self = .secureTransport
+        case "aws:currenttime": self = .currentTime
+        case "aws:epochtime": self = .epochTime
+        case "aws:requestedregion": self = .requestedRegion
+        case "aws:resourceaccount": self = .resourceAccount
+        case "kms:keyspec", "kms:customermasterkeyspec": self = .keySpec(name)
+        case "kms:keyusage", "kms:customermasterkeyusage": self = .keyUsage(name)
+        case "kms:keyorigin": self = .keyOrigin
+        case "kms:multiregion": self = .multiRegion
+        case "kms:resourcealiases": self = .resourceAliases
+        case "kms:requestalias": self = .requestAlias
+        case "kms:encryptioncontextkeys": self = .encryptionContextKeys
+        default:
+            if name.hasPrefix("kms:encryptioncontext:") {
+                self = .encryptionContext(String(name.dropFirst("kms:encryptioncontext:".count)))
+            } else if name.hasPrefix("aws:principaltag/") {
+                self = .principalTag(String(name.dropFirst("aws:principaltag/".count)))
+            } else if name.hasPrefix("aws:resourcetag/") {
+                self = .resourceTag(String(name.dropFirst("aws:resourcetag/".count)))
+            } else {
+                self = .request(name)
+            }
+        }
     }
 }

@@ -226,11 +226,24 @@ struct ConditionClause: Sendable, Hashable {
     var op: ConditionOperator
     /// Lower-cased condition key name.
     var key: String
+    var resolved: ConditionKey
     var operands: [ConditionOperand]
+
+    init(op: ConditionOperator, key: String, operands: [ConditionOperand]) {
+        self.op = op
+        self.key = key
+        self.resolved = ConditionKey(key)
+        self.operands = operands
+    }
 
     /// The clause against a request (IAM-multi semantics).
     func evaluate(_ context: AuthorizationContext) -> Bool {
-        let found = context.value(key)
+        if let date = context.dateValue(resolved), op.qualifier == .none, isDateOperator {
+            // aws:CurrentTime / aws:EpochTime compared as numbers, without formatting and parsing a date per request.
+            let matched = operands.contains { operand in operand.number.map { Self.compare(date, $0, op.base.positive) } ?? false }
+            return op.base.isNegated ? !matched : matched
+        }
+        let found = context.value(resolved)
         if op.base == .null {
             let wantsAbsent = operands.contains { $0.text.lowercased() == "true" }
             let present: Bool
@@ -304,6 +317,13 @@ struct ConditionClause: Sendable, Hashable {
                 default: return false
                 }
             }
+        }
+    }
+
+    private var isDateOperator: Bool {
+        switch op.base.positive {
+        case .dateEquals, .dateLessThan, .dateLessThanEquals, .dateGreaterThan, .dateGreaterThanEquals: return true
+        default: return false
         }
     }
 
