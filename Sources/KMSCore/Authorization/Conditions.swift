@@ -6,34 +6,39 @@ import Glibc
 import Darwin
 #endif
 
-/// IAM wildcard matching: `*` any run of characters, `?` exactly one.
+/// IAM wildcard matching: `*` any run of characters, `?` exactly one. Works on the UTF-8 bytes, without allocating.
 enum Wildcard {
-    static func match(_ pattern: Substring.UTF8View, _ text: Substring.UTF8View) -> Bool {
-        let p = Array(pattern), t = Array(text)
-        var pi = 0, ti = 0, star = -1, mark = 0
+    static func match(_ pattern: String, _ text: String) -> Bool {
+        var pattern = pattern, text = text
+        return pattern.withUTF8 { p in text.withUTF8 { t in match(p, t) } }
+    }
+
+    static func match(_ pattern: Substring, _ text: Substring) -> Bool {
+        var pattern = pattern, text = text
+        return pattern.withUTF8 { p in text.withUTF8 { t in match(p, t) } }
+    }
+
+    static func match(_ p: UnsafeBufferPointer<UInt8>, _ t: UnsafeBufferPointer<UInt8>) -> Bool {
+        let star = UInt8(ascii: "*"), question = UInt8(ascii: "?")
+        var pi = 0, ti = 0, starAt = -1, mark = 0
         while ti < t.count {
-            if pi < p.count, p[pi] == UInt8(ascii: "?") || p[pi] == t[ti] {
+            if pi < p.count, p[pi] == question || p[pi] == t[ti] {
                 pi += 1
                 ti += 1
-            } else if pi < p.count, p[pi] == UInt8(ascii: "*") {
-                star = pi
+            } else if pi < p.count, p[pi] == star {
+                starAt = pi
                 mark = ti
                 pi += 1
-            } else if star >= 0 {
-                pi = star + 1
+            } else if starAt >= 0 {
+                pi = starAt + 1
                 mark += 1
                 ti = mark
             } else {
                 return false
             }
         }
-        while pi < p.count, p[pi] == UInt8(ascii: "*") { pi += 1 }
+        while pi < p.count, p[pi] == star { pi += 1 }
         return pi == p.count
-    }
-
-    static func match(_ pattern: String, _ text: String) -> Bool {
-        if !pattern.utf8.contains(UInt8(ascii: "*")) && !pattern.utf8.contains(UInt8(ascii: "?")) { return pattern == text }
-        return match(Substring(pattern).utf8, Substring(text).utf8)
     }
 
     /// ARN matching as ArnLike does it: six `:`-separated fields, each matched with wildcards on its own.
@@ -41,8 +46,46 @@ enum Wildcard {
         let p = pattern.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
         let t = text.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
         guard p.count == 6, t.count == 6 else { return false }
-        for index in 0..<6 where !match(p[index].utf8, t[index].utf8) { return false }
+        for index in 0..<6 where !match(p[index], t[index]) { return false }
         return true
+    }
+}
+
+/// An Action or Resource pattern, classified once when the policy is parsed so that the common shapes (`*`, an exact
+/// name, `prefix*`) match without the general algorithm.
+struct WildcardPattern: Sendable, Hashable {
+    enum Kind: Sendable, Hashable { case any, exact, prefix, general }
+    var text: String
+    var kind: Kind
+    /// For `.prefix`: the text before the trailing `*`.
+    var prefix: String
+    /// Whether the pattern holds policy variables (`${aws:username}`), substituted per request.
+    var hasVariables: Bool
+
+    init(_ text: String) {
+        self.text = text
+        hasVariables = text.contains("${")
+        let wildcards = text.utf8.filter { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") }.count
+        prefix = ""
+        if text == "*" {
+            kind = .any
+        } else if wildcards == 0 {
+            kind = .exact
+        } else if wildcards == 1, text.hasSuffix("*") {
+            kind = .prefix
+            prefix = String(text.dropLast())
+        } else {
+            kind = .general
+        }
+    }
+
+    func matches(_ value: String) -> Bool {
+        switch kind {
+        case .any: return true
+        case .exact: return text == value
+        case .prefix: return value.hasPrefix(prefix)
+        case .general: return Wildcard.match(text, value)
+        }
     }
 }
 
@@ -261,6 +304,10 @@ struct ConditionClause: Sendable, Hashable {
             case .forAnyValue: return false
             case .none: return op.base.isNegated
             }
+        }
+        if case .single(let value) = found {
+            // One request value: every qualifier reduces to the operator on it.
+            return matches(value, context)
         }
         let values = found.values
         switch op.qualifier {

@@ -25,19 +25,30 @@ public struct RequestFacts: Sendable {
     }
 
     public mutating func set(_ name: String, _ value: String?) {
-        if let value { values[name.lowercased()] = .single(value) }
+        if let value { values[Self.lowercased(name)] = .single(value) }
     }
 
     public mutating func set(_ name: String, _ value: [String]?) {
-        if let value { values[name.lowercased()] = .multi(value) }
+        if let value { values[Self.lowercased(name)] = .multi(value) }
     }
 
     public mutating func set(_ name: String, _ value: Bool?) {
-        if let value { values[name.lowercased()] = .single(value ? "true" : "false") }
+        if let value { values[Self.lowercased(name)] = .single(value ? "true" : "false") }
     }
 
     public mutating func set(_ name: String, _ value: Int?) {
-        if let value { values[name.lowercased()] = .single(String(value)) }
+        if let value { values[Self.lowercased(name)] = .single(String(value)) }
+    }
+
+    /// Condition key names are case-insensitive: stored lower-cased. Most names are constants; cached.
+    private static func lowercased(_ name: String) -> String {
+        switch name {
+        case "kms:EncryptionAlgorithm": return "kms:encryptionalgorithm"
+        case "kms:SigningAlgorithm": return "kms:signingalgorithm"
+        case "kms:MessageType": return "kms:messagetype"
+        case "kms:MacAlgorithm": return "kms:macalgorithm"
+        default: return name.lowercased()
+        }
     }
 
     /// `aws:RequestTag/<k>` and `aws:TagKeys` for a request carrying tags.

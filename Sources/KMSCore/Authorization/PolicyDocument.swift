@@ -29,10 +29,10 @@ public struct PolicyDocument: Sendable, Hashable {
         var principals: Principals?
         var notPrincipal = false
         /// Lower-cased action patterns; nil when the statement has neither Action nor NotAction (it never matches).
-        var actions: [String]?
+        var actions: [WildcardPattern]?
         var notAction = false
         /// Resource patterns; nil when the statement has neither Resource nor NotResource (it never matches).
-        var resources: [String]?
+        var resources: [WildcardPattern]?
         var notResource = false
         var conditions: [ConditionClause] = []
 
@@ -122,19 +122,21 @@ public struct PolicyDocument: Sendable, Hashable {
 
         if value["Action"] != nil && value["NotAction"] != nil { throw malformed("A policy statement cannot have both Action and NotAction.") }
         if let raw = value["Action"] ?? value["NotAction"] {
-            statement.actions = try strings(raw, element: "Action").map { $0.lowercased() }
-            statement.notAction = value["NotAction"] != nil
-            for action in statement.actions! where action != "*" && !action.contains(":") {
+            let actions = try strings(raw, element: "Action").map { $0.lowercased() }
+            for action in actions where action != "*" && !action.contains(":") {
                 throw malformed("Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc.")
             }
+            statement.actions = actions.map(WildcardPattern.init)
+            statement.notAction = value["NotAction"] != nil
         }
         if value["Resource"] != nil && value["NotResource"] != nil { throw malformed("A policy statement cannot have both Resource and NotResource.") }
         if let raw = value["Resource"] ?? value["NotResource"] {
-            statement.resources = try strings(raw, element: "Resource")
-            statement.notResource = value["NotResource"] != nil
-            for resource in statement.resources! where resource != "*" && !resource.hasPrefix("arn:") {
+            let resources = try strings(raw, element: "Resource")
+            for resource in resources where resource != "*" && !resource.hasPrefix("arn:") {
                 throw malformed("Resource \(resource) must be in ARN format or \"*\".")
             }
+            statement.resources = resources.map(WildcardPattern.init)
+            statement.notResource = value["NotResource"] != nil
         }
         if let raw = value["Condition"] {
             statement.conditions = try conditions(raw)

@@ -220,7 +220,7 @@ public struct PolicyEvaluator: Sendable {
             notes?.append("key policy \(statement.label): no Resource, never matches")
             return nil
         }
-        let resourceMatches = resources.contains { $0 == "*" || Wildcard.match($0, resource) }
+        let resourceMatches = resources.contains { $0.matches(resource) }
         guard resourceMatches != statement.notResource else {
             notes?.append("key policy \(statement.label): resource does not match \(resource)")
             return nil
@@ -239,12 +239,11 @@ public struct PolicyEvaluator: Sendable {
         }
         guard let resources = statement.resources else { return false }
         let resourceMatches = resources.contains { pattern in
-            if pattern == "*" { return true }
-            if pattern.contains("${") {
-                guard let resolved = PolicyVariables.substitute(pattern, context) else { return false }
+            if pattern.hasVariables {
+                guard let resolved = PolicyVariables.substitute(pattern.text, context) else { return false }
                 return Wildcard.match(resolved, resource)
             }
-            return Wildcard.match(pattern, resource)
+            return pattern.matches(resource)
         }
         guard resourceMatches != statement.notResource else {
             notes?.append("identity policy \(policy + 1) \(statement.label): resource does not match \(resource)")
@@ -259,7 +258,7 @@ public struct PolicyEvaluator: Sendable {
 
     private func actionMatches(_ statement: PolicyDocument.Statement, _ action: String) -> Bool {
         guard let actions = statement.actions else { return false }
-        let matches = actions.contains { $0 == "*" || $0 == action || Wildcard.match($0, action) }
+        let matches = actions.contains { $0.matches(action) }
         return matches != statement.notAction
     }
 }
