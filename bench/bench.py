@@ -811,15 +811,22 @@ def evaluate_targets(rows: list[dict], concs: list[int]) -> list[dict]:
     else:
         add("Coffer CPU time per request <= 3x nginx's per fixed response", None, 3, None, "not measured")
 
-    co, cp = idx.get(("coffer", "Encrypt64", top)), idx.get(("coffer", "Encrypt64Policy", top))
-    if co and cp and co["cpu_us_per_req"] and cp["cpu_us_per_req"]:
-        r = cp["cpu_us_per_req"] / co["cpu_us_per_req"] - 1
-        add(f"Encrypt under a 10-statement key policy with conditions costs <= 10% more CPU than the default policy (c={top})",
-            round(100 * r, 1), 10, r <= 0.10,
-            f"{cp['cpu_us_per_req']:.1f} us vs {co['cpu_us_per_req']:.1f} us per request = {100 * r:+.1f}%")
+    # CPU per request varies by several percent between consecutive runs of one case, more than the effect measured
+    # here, so the two cases are compared over every measured connection count (sum of CPU / sum of requests).
+    pairs = [(idx[("coffer", "Encrypt64", c)], idx[("coffer", "Encrypt64Policy", c)]) for c in concs
+             if ("coffer", "Encrypt64", c) in idx and ("coffer", "Encrypt64Policy", c) in idx
+             and idx[("coffer", "Encrypt64", c)]["cpu_us_per_req"] and idx[("coffer", "Encrypt64Policy", c)]["cpu_us_per_req"]]
+    name = "Encrypt under a 10-statement key policy with conditions costs <= 10% more CPU than the default policy"
+    if pairs:
+        base = sum(a["cpu_us_per_req"] for a, _ in pairs) / len(pairs)
+        pol = sum(b["cpu_us_per_req"] for _, b in pairs) / len(pairs)
+        r = pol / base - 1
+        add(name, round(100 * r, 1), 10, r <= 0.10,
+            f"mean over c={','.join(str(a['connections']) for a, _ in pairs)}: {pol:.1f} us vs {base:.1f} us per request = "
+            f"{100 * r:+.1f}% (" + ", ".join(f"c={a['connections']}: {100 * (b['cpu_us_per_req'] / a['cpu_us_per_req'] - 1):+.1f}%"
+                                          for a, b in pairs) + ")")
     else:
-        add("Encrypt under a 10-statement key policy costs <= 10% more CPU than the default policy", None, 10, None,
-            "not measured (needs Encrypt64 and Encrypt64Policy)")
+        add(name, None, 10, None, "not measured (needs Encrypt64 and Encrypt64Policy)")
 
     co = idx.get(("coffer", "Encrypt64", 16))
     if co:
