@@ -60,32 +60,8 @@ public struct IdentityDirectory: Sendable {
         var principal: String?
         var arn: String?
         var sessionToken: String?
-        var policies: [JSONValueBox]?
+        var policies: [JSONValue]?
         var tags: [String: String]?
-    }
-
-    /// Decodes any JSON value (an identity policy document) into the parser's `JSONValue`.
-    struct JSONValueBox: Decodable {
-        var value: JSONValue
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if container.decodeNil() {
-                value = .null
-            } else if let bool = try? container.decode(Bool.self) {
-                value = .bool(bool)
-            } else if let int = try? container.decode(Int64.self) {
-                value = .number(Double(int), integral: true)
-            } else if let double = try? container.decode(Double.self) {
-                value = .number(double, integral: false)
-            } else if let string = try? container.decode(String.self) {
-                value = .string(string)
-            } else if let array = try? container.decode([JSONValueBox].self) {
-                value = .array(array.map(\.value))
-            } else {
-                let object = try container.decode([String: JSONValueBox].self)
-                value = .object(object.sorted { $0.key < $1.key }.map { ($0.key, $0.value.value) })
-            }
-        }
     }
 
     /// Loads a credentials file: `{"identities": [{"accessKeyId", "secretAccessKey", "arn"?, "accountId"?, "principal"?,
@@ -119,9 +95,9 @@ public struct IdentityDirectory: Sendable {
                 principal = .root(account)
             }
             var policies: [PolicyDocument] = []
-            for (index, box) in (entry.policies ?? []).enumerated() {
+            for (index, policy) in (entry.policies ?? []).enumerated() {
                 do {
-                    policies.append(try PolicyDocument(box.value, kind: .identity))
+                    policies.append(try PolicyDocument(policy, kind: .identity))
                 } catch {
                     throw ConfigurationError("Policy \(index + 1) of access key '\(entry.accessKeyId)' is not valid: \(error.message)")
                 }

@@ -15,7 +15,7 @@ import Testing
         }
         struct Key: Decodable, Sendable {
             var arn: String
-            var policy: AnyJSON
+            var policy: JSONValue
             var keySpec: String?
             var keyUsage: String?
             var origin: String?
@@ -30,7 +30,7 @@ import Testing
         }
         struct Request: Decodable, Sendable {
             var encryptionContext: [String: String]?
-            var conditionValues: [String: AnyJSON]?
+            var conditionValues: [String: JSONValue]?
             var requestAlias: String?
             var sourceIp: String?
             var secureTransport: Bool?
@@ -42,7 +42,7 @@ import Testing
         }
         var name: String
         var principal: Principal
-        var identityPolicies: [AnyJSON]?
+        var identityPolicies: [JSONValue]?
         var action: String
         var resource: String
         var key: Key?
@@ -51,29 +51,6 @@ import Testing
         var expect: Expect
 
         var testDescription: String { name }
-    }
-
-    /// Any JSON value, kept as the parser's `JSONValue`.
-    struct AnyJSON: Decodable, Sendable {
-        var value: JSONValue
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if container.decodeNil() {
-                value = .null
-            } else if let bool = try? container.decode(Bool.self) {
-                value = .bool(bool)
-            } else if let int = try? container.decode(Int64.self) {
-                value = .number(Double(int), integral: true)
-            } else if let double = try? container.decode(Double.self) {
-                value = .number(double, integral: false)
-            } else if let string = try? container.decode(String.self) {
-                value = .string(string)
-            } else if let array = try? container.decode([AnyJSON].self) {
-                value = .array(array.map(\.value))
-            } else {
-                value = .object(try container.decode([String: AnyJSON].self).sorted { $0.key < $1.key }.map { ($0.key, $0.value.value) })
-            }
-        }
     }
 
     static let cases: [Case] = {
@@ -97,10 +74,10 @@ import Testing
         if let key = testCase.key {
             let account = String(key.arn.split(separator: ":")[4])
             let policyValue: JSONValue
-            if case .string("default") = key.policy.value {
+            if case .string("default") = key.policy {
                 policyValue = try JSONParser.parse(Array(PolicyRules.defaultPolicy(for: Scope(accountID: account, region: "us-east-1")).utf8))
             } else {
-                policyValue = key.policy.value
+                policyValue = key.policy
             }
             keyFacts = KeyFacts(
                 arn: key.arn, accountID: account, keySpec: key.keySpec ?? "SYMMETRIC_DEFAULT", keyUsage: key.keyUsage ?? "ENCRYPT_DECRYPT",
@@ -113,13 +90,13 @@ import Testing
                 keyPolicy = try PolicyDocument(policyValue, kind: .key)
             }
         }
-        let identityPolicies = try (testCase.identityPolicies ?? []).map { try PolicyDocument($0.value, kind: .identity) }
+        let identityPolicies = try (testCase.identityPolicies ?? []).map { try PolicyDocument($0, kind: .identity) }
         let request = testCase.request
         var values: [String: ConditionValue] = [:]
         for (name, raw) in request?.conditionValues ?? [:] {
-            switch raw.value {
+            switch raw {
             case .array(let items): values[name.lowercased()] = .multi(items.compactMap(\.conditionText))
-            default: values[name.lowercased()] = raw.value.conditionText.map { .single($0) }
+            default: values[name.lowercased()] = raw.conditionText.map { .single($0) }
             }
         }
         let now = try #require(ConditionDates.parse(request?.currentTime ?? "2026-12-04T12:00:00Z"))

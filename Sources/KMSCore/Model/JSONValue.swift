@@ -37,6 +37,29 @@ public enum JSONValue: Sendable, Equatable {
     }
 }
 
+extension JSONValue: Decodable {
+    /// Decodes any JSON value (e.g. a policy document inside a configuration file). Object members are sorted by name,
+    /// since Decoder does not expose their order.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let bool = try? container.decode(Bool.self) {
+            self = .bool(bool)
+        } else if let int = try? container.decode(Int64.self) {
+            self = .number(Double(int), integral: true)
+        } else if let double = try? container.decode(Double.self) {
+            self = .number(double, integral: false)
+        } else if let string = try? container.decode(String.self) {
+            self = .string(string)
+        } else if let array = try? container.decode([JSONValue].self) {
+            self = .array(array)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self).sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        }
+    }
+}
+
 /// A strict RFC 8259 parser with a nesting limit. Errors carry a short reason for SerializationException.
 public struct JSONParser {
     public struct Failure: Error, Sendable {
