@@ -182,7 +182,7 @@ public struct PolicyEvaluator: Sendable {
                     if explain { notes.append("grant \(grant.grantID): the new grant is broader than this grant") }
                     continue
                 }
-            } else if let constraints = grant.constraints, !constraints.admits(context.encryptionContext) {
+            } else if !grant.permits(operation, context: context.encryptionContext) {
                 if explain { notes.append("grant \(grant.grantID): the encryption context does not satisfy its constraint") }
                 continue
             }

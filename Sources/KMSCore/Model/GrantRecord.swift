@@ -100,8 +100,16 @@ public struct GrantRecord: Sendable, Hashable, Codable {
     }
 
     /// Whether the grant permits `operation` (an action name without `kms:`) for a request with this context.
+    /// Constraints apply only to operations that take an encryption context (spec §1.8): not to DescribeKey,
+    /// RetireGrant or the asymmetric and HMAC operations.
     public func permits(_ operation: String, context: [String: String]?) -> Bool {
         guard operations.contains(operation) else { return false }
+        guard Self.contextOperations.contains(operation) else { return true }
         return constraints?.admits(context) ?? true
     }
+
+    static let contextOperations: Set<String> = [
+        "Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
+        "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "CreateGrant",
+    ]
 }
