@@ -13,14 +13,14 @@ struct Authz: AsyncParsableCommand {
 }
 
 /// `coffer authz explain`: evaluates a hypothetical request offline against the store and prints why it would be
-/// allowed or denied. Exit status: 0 allowed, 1 denied, 2 usage or configuration error.
+/// allowed or denied. Exit status: 0 allowed, 1 denied, 2 configuration or store error, 64 usage error.
 struct Explain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Explain the authorization decision for a principal, an action and a key.",
         discussion: """
             Reads the key policy and grants from the store named by the configuration file (or --data-dir) and the
             principal's identity policies and tags from its credentials file. Exit status: 0 when the request would be
-            allowed, 1 when it would be denied, 2 on a usage or configuration error.
+            allowed, 1 when it would be denied, 2 on a configuration or store error, 64 on a command-line usage error.
             """
     )
 

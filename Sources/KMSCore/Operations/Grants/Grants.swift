@@ -198,7 +198,7 @@ extension KMSService {
         }
         let grant = GrantRecord(
             grantID: Hex.encode(random.bytes(32)), keyID: key.id, scope: key.scope, name: request.name, creationDate: clock.now(),
-            granteePrincipal: request.granteePrincipal, retiringPrincipal: request.retiringPrincipal, issuingAccountID: key.scope.accountID,
+            granteePrincipal: request.granteePrincipal, retiringPrincipal: request.retiringPrincipal, issuingAccountID: caller.scope.accountID,
             operations: request.operations, constraints: constraints
         )
         try await store.insertGrant(grant, limit: GrantRules.maximumGrantsPerKey)
