@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -53,6 +54,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "KMSStorePostgres",
+            dependencies: [
+                "KMSCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "KMSServer",
             dependencies: [
                 "KMSCore",
@@ -69,6 +79,7 @@ let package = Package(
                 "KMSCore",
                 "KMSServer",
                 "KMSStoreSQLite",
+                "KMSStorePostgres",
                 "SigV4",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -85,6 +96,9 @@ let package = Package(
             dependencies: [
                 "KMSCore",
                 "KMSStoreSQLite",
+                "KMSStorePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],

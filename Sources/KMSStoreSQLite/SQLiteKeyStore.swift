@@ -333,9 +333,15 @@ public final class SQLiteKeyStore: KeyStore {
 
     // MARK: Aliases
 
-    public func insertAlias(_ alias: AliasRecord) async throws(KMSError) {
+    public func insertAlias(_ alias: AliasRecord, limit: Int) async throws(KMSError) {
         do {
             try await run({ db in
+                // One write transaction: the count and the insert cannot interleave with another writer.
+                let count = try Int.fetchOne(
+                    db.cachedStatement(sql: "SELECT COUNT(*) FROM alias WHERE account = ? AND region = ? AND target_key_id = ?"),
+                    arguments: [alias.scope.accountID, alias.scope.region, alias.targetKeyID.rawValue]
+                ) ?? 0
+                if count >= limit { throw Self.aliasLimitExceeded(alias, limit: limit) }
                 try db.executeCached(
                     sql: """
                         INSERT INTO alias (account, region, name, target_key_id, creation_date, last_updated_date)
@@ -502,6 +508,14 @@ public final class SQLiteKeyStore: KeyStore {
     public func setMetaValue(_ name: String, _ value: [UInt8]) async throws(KMSError) {
         try await run({ db in
             try db.executeCached(sql: "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", arguments: [name, Data(value)])
+        }, write: true)
+    }
+
+    public func insertMetaValueIfAbsent(_ name: String, _ value: [UInt8]) async throws(KMSError) -> [UInt8] {
+        try await run({ db in
+            try db.executeCached(sql: "INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)", arguments: [name, Data(value)])
+            let stored = try Data.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE name = ?"), arguments: [name])
+            return stored.map { Array($0) } ?? value
         }, write: true)
     }
 }

@@ -46,7 +46,12 @@ enum RootKeyLoader {
                 throw RootKeyError.mismatch("the root key from \(origin) is not the one this store was created with.")
             }
         } else {
-            try await store.setMetaValue(checkName, try sealer.makeCheckValue())
+            // Insert-if-absent: of several nodes starting together on a new store, the first writes the check value
+            // and the others verify their root key against it.
+            let stored = try await store.insertMetaValueIfAbsent(checkName, try sealer.makeCheckValue())
+            guard sealer.verifyCheckValue(stored) else {
+                throw RootKeyError.mismatch("the root key from \(origin) is not the one another node created this store with.")
+            }
         }
         return sealer
     }

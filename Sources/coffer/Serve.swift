@@ -3,8 +3,10 @@ import Foundation
 import Hummingbird
 import KMSCore
 import KMSServer
+import KMSStorePostgres
 import KMSStoreSQLite
 import Logging
+import PostgresNIO
 import ServiceLifecycle
 import UnixSignals
 
@@ -49,16 +51,47 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw ConfigurationError("Cannot create the data directory \(dataDir).")
         }
-        if let type = file.store?.type, type != "sqlite" {
-            throw ConfigurationError("Store type '\(type)' is not supported; use 'sqlite'.")
+        switch file.store?.type ?? "sqlite" {
+        case "sqlite":
+            let databasePath = file.store?.path ?? (dataDir as NSString).appendingPathComponent("coffer.sqlite")
+            let store: SQLiteKeyStore
+            do {
+                store = try SQLiteKeyStore(path: databasePath)
+            } catch {
+                throw ConfigurationError("Cannot open the store at \(databasePath): \(error)")
+            }
+            try await serve(file: file, store: store, storeName: databasePath, dataDir: dataDir, host: host, port: port, logger: logger)
+        case "postgres":
+            guard let url = file.store?.url else { throw ConfigurationError("store.url is required for a postgres store.") }
+            let configuration: PostgresClient.Configuration
+            do {
+                configuration = try PostgresKeyStore.configuration(url: url, passwordEnvironment: file.store?.passwordEnv)
+            } catch {
+                throw ConfigurationError("store: \(error.message)")
+            }
+            let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+            let store = PostgresKeyStore(client: client, logger: logger)
+            // The client's connection pool runs beside the server and stops after it.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                do {
+                    try await store.migrate()
+                } catch {
+                    throw ConfigurationError("Cannot prepare the PostgreSQL store at \(configuration.host ?? "?"): \((error as? KMSError)?.message ?? "\(error)")")
+                }
+                let name = "postgres://\(configuration.host ?? "?"):\(configuration.port ?? 5432)/\(configuration.database ?? "")"
+                try await serve(file: file, store: store, storeName: name, dataDir: dataDir, host: host, port: port, logger: logger)
+            }
+        case let other:
+            throw ConfigurationError("Store type '\(other)' is not supported; use 'sqlite' or 'postgres'.")
         }
-        let databasePath = file.store?.path ?? (dataDir as NSString).appendingPathComponent("coffer.sqlite")
-        let store: SQLiteKeyStore
-        do {
-            store = try SQLiteKeyStore(path: databasePath)
-        } catch {
-            throw ConfigurationError("Cannot open the store at \(databasePath): \(error)")
-        }
+    }
+
+    private func serve(
+        file: ServerConfiguration, store: any KeyStore, storeName databasePath: String, dataDir: String, host: String, port: Int,
+        logger: Logger
+    ) async throws {
         let sealer = try await RootKeyLoader.load(source: file.rootKey, dataDir: dataDir, store: store)
 
         let identities: IdentityDirectory

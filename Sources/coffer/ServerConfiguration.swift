@@ -12,10 +12,14 @@ struct ServerConfiguration: Decodable {
     }
 
     struct Store: Decodable {
-        /// `sqlite` (the default).
+        /// `sqlite` (the default) or `postgres`.
         var type: String?
         /// The SQLite database file; default `<dataDir>/coffer.sqlite`.
         var path: String?
+        /// PostgreSQL: `postgres://user:password@host:5432/database[?sslmode=disable|prefer|require]`.
+        var url: String?
+        /// PostgreSQL: the name of an environment variable holding the password (instead of the URL's).
+        var passwordEnv: String?
     }
 
     var host: String?

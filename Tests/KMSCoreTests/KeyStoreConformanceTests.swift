@@ -1,14 +1,31 @@
 import Foundation
+import KMSStorePostgres
 import KMSStoreSQLite
+import Logging
+import PostgresNIO
 import Testing
 
 @testable import KMSCore
 
-/// Which store a conformance test runs against.
+/// Which store a conformance test runs against. PostgreSQL runs when `COFFER_TEST_POSTGRES_URL` names a server
+/// (`.ci/run` starts one and sets it; `PostgresSetupTests` fails in CI without it).
 enum StoreKind: String, Sendable, CaseIterable, CustomTestStringConvertible {
-    case inMemory, sqlite
+    case inMemory, sqlite, postgres
 
     var testDescription: String { rawValue }
+
+    static var postgresURL: String? { ProcessInfo.processInfo.environment["COFFER_TEST_POSTGRES_URL"] }
+
+    /// The stores this machine can run: PostgreSQL only with a server to talk to.
+    static var available: [StoreKind] { postgresURL == nil ? [.inMemory, .sqlite] : allCases }
+}
+
+@Suite struct PostgresSetupTests {
+    @Test func continuousIntegrationRunsThePostgresStore() {
+        if ProcessInfo.processInfo.environment["CI"] != nil {
+            #expect(StoreKind.postgresURL != nil, "CI must set COFFER_TEST_POSTGRES_URL (.ci/run starts PostgreSQL)")
+        }
+    }
 }
 
 /// A store under test, with its temp file removed on `cleanUp()`.
@@ -18,6 +35,8 @@ struct StoreUnderTest {
 
     static func make(_ kind: StoreKind) throws -> StoreUnderTest {
         switch kind {
+        case .postgres:
+            preconditionFailure("PostgreSQL stores are made by withPostgresStore")
         case .inMemory:
             return StoreUnderTest(store: InMemoryKeyStore(), directory: nil)
         case .sqlite:
@@ -32,11 +51,40 @@ struct StoreUnderTest {
     }
 }
 
-/// Runs `body` against a fresh store of `kind` and removes it afterwards.
+/// Runs `body` against a fresh store of `kind` and removes it afterwards. A PostgreSQL store gets a schema of its
+/// own, migrated, and dropped afterwards.
 func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) async throws {
+    if kind == .postgres {
+        try await withPostgresStore(body)
+        return
+    }
     let subject = try StoreUnderTest.make(kind)
     defer { subject.cleanUp() }
     try await body(subject.store)
+}
+
+func withPostgresStore(_ body: (PostgresKeyStore) async throws -> Void) async throws {
+    let url = try #require(StoreKind.postgresURL)
+    let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    var configuration = try PostgresKeyStore.configuration(url: url)
+    configuration.options.additionalStartupParameters = [("search_path", schema)]
+    configuration.options.maximumConnections = 4
+    let logger = Logger(label: "coffer.test.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+    let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await client.run() }
+        defer { group.cancelAll() }
+        try await client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)"), logger: logger)
+        let store = PostgresKeyStore(client: client, logger: logger)
+        do {
+            try await store.migrate()
+            try await body(store)
+        } catch {
+            _ = try? await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"), logger: logger)
+            throw error
+        }
+        try await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"), logger: logger)
+    }
 }
 
 /// The `KeyStore` contract, written once and run against every store.
@@ -44,7 +92,7 @@ func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) a
     static let scope = Fixtures.scope
     static let material = SealedMaterial(keyID: keyID(1), materialID: String(repeating: "0", count: 64), sealed: [1, 2, 3, 4])
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func insertedKeysReadBackEqual(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
             var record = makeRecord(id: keyID(1), tags: [KeyTag(key: "a", value: "1")])
@@ -58,7 +106,7 @@ func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) a
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func insertingADuplicateKeyIsAlreadyExists(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
             try await store.insertKey(makeRecord(id: keyID(1)), materials: [])
@@ -68,7 +116,7 @@ func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) a
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func updateKeyAppliesTheMutation(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
             try await store.insertKey(makeRecord(id: keyID(1)), materials: [])
@@ -81,7 +129,7 @@ func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) a
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func updateKeyWritesNothingWhenTheMutationThrows(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
             let original = makeRecord(id: keyID(1))
@@ -96,7 +144,7 @@ func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) a
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func updatingAMissingKeyIsNotFound(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
             await expectKMSError(.notFound) {
@@ -105,7 +153,7 @@ func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) a
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func materialsAreStoredPerKeyAndScope(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
             let second = SealedMaterial(keyID: keyID(1), materialID: String(repeating: "1", count: 64), sealed: [9, 9])
@@ -117,7 +165,7 @@ func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) a
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func deleteKeyCascadesToMaterialsAndAliases(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
             try await store.insertKey(makeRecord(id: keyID(1)), materials: [Self.material])
@@ -138,7 +186,7 @@ func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) a
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func keysPageInKeyIDOrderWithinAScope(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
             for n in [5, 3, 1, 4, 2] { try await store.insertKey(makeRecord(id: keyID(n)), materials: []) }
@@ -151,7 +199,7 @@ func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) a
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func keysDueForDeletionAreThoseAtOrBeforeTheDate(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
             let now = Fixtures.epoch
@@ -172,7 +220,7 @@ func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) a
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func aliasNamesAreUniquePerScope(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
             try await store.insertKey(makeRecord(id: keyID(1)), materials: [])
@@ -192,7 +240,7 @@ func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) a
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func aliasesCanBeRetargetedListedCountedAndDeleted(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
             try await store.insertKey(makeRecord(id: keyID(1)), materials: [])
@@ -231,7 +279,7 @@ func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) a
         )
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func grantsRoundTripRespectTheLimitAndGoWithTheirKey(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
             await expectKMSError(.notFound) { try await store.insertGrant(Self.grant(1), limit: 10) }
@@ -253,7 +301,56 @@ func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) a
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
+    func concurrentUpdatesOfOneKeyLoseNone(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            try await store.insertKey(makeRecord(id: keyID(1)), materials: [])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<40 {
+                    group.addTask {
+                        _ = try await store.updateKey(keyID(1), in: Self.scope) { (record: inout KeyRecord) throws(KMSError) in
+                            record.onDemandRotations = (record.onDemandRotations ?? 0) + 1
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await store.key(keyID(1), in: Self.scope)?.onDemandRotations == 40)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aliasLimitAndMetaInsertIfAbsentAreAtomic(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            try await store.insertKey(makeRecord(id: keyID(1)), materials: [])
+            let results = try await withThrowingTaskGroup(of: KMSError.Code?.self) { group in
+                for n in 0..<12 {
+                    group.addTask {
+                        let alias = AliasRecord(
+                            name: AliasName("alias/n\(n)")!, scope: Self.scope, targetKeyID: keyID(1), creationDate: Fixtures.epoch,
+                            lastUpdatedDate: Fixtures.epoch
+                        )
+                        do {
+                            try await store.insertAlias(alias, limit: 5)
+                            return nil
+                        } catch {
+                            return (error as? KMSError)?.code ?? .kmsInternal
+                        }
+                    }
+                }
+                var codes: [KMSError.Code?] = []
+                for try await code in group { codes.append(code) }
+                return codes
+            }
+            #expect(results.filter { $0 == nil }.count == 5)
+            #expect(results.compactMap { $0 }.allSatisfy { $0 == .limitExceeded })
+            #expect(try await store.aliasCount(for: keyID(1), in: Self.scope) == 5)
+            #expect(try await store.insertMetaValueIfAbsent("check", [1]) == [1])
+            #expect(try await store.insertMetaValueIfAbsent("check", [2]) == [1])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func metaValuesRoundTripAndOverwrite(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
             #expect(try await store.metaValue("root-key-check") == nil)
@@ -265,7 +362,7 @@ func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) a
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func concurrentUpdatesLoseNoWrite(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
             try await store.insertKey(makeRecord(id: keyID(1)), materials: [])
@@ -285,7 +382,7 @@ func withStore(_ kind: StoreKind, _ body: (any KeyStore) async throws -> Void) a
         }
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func serviceRunsOnTheStore(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
             let service = KMSService(store: store, sealer: Fixtures.sealer(), clock: FixedClock(Fixtures.epoch), random: SeededRandom(seed: 3))

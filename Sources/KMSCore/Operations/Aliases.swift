@@ -56,11 +56,11 @@ extension KMSService {
         try authorize(action: "kms:CreateAlias", resource: caller.scope.aliasARN(name), caller: caller)
         try await authorize(key: key, action: "kms:CreateAlias", caller: caller, facts: RequestFacts())
         try KeyStateRules.check(.createAlias, key)
-        if try await store.aliasCount(for: key.id, in: key.scope) >= Self.maximumAliasesPerKey {
-            throw KMSError(.limitExceeded, "The number of aliases for \(key.arn) exceeds the limit of \(Self.maximumAliasesPerKey).")
-        }
         let now = clock.now()
-        try await store.insertAlias(AliasRecord(name: name, scope: caller.scope, targetKeyID: key.id, creationDate: now, lastUpdatedDate: now))
+        try await store.insertAlias(
+            AliasRecord(name: name, scope: caller.scope, targetKeyID: key.id, creationDate: now, lastUpdatedDate: now),
+            limit: Self.maximumAliasesPerKey
+        )
         return EmptyResponse()
     }
 

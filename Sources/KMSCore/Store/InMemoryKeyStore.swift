@@ -117,8 +117,9 @@ public actor InMemoryKeyStore: KeyStore {
         materials[slot(keyID, scope)]?[materialID]
     }
 
-    public func insertAlias(_ alias: AliasRecord) throws(KMSError) {
+    public func insertAlias(_ alias: AliasRecord, limit: Int) throws(KMSError) {
         let s = ScopedAlias(account: alias.scope.accountID, region: alias.scope.region, name: alias.name)
+        if aliasCount(for: alias.targetKeyID, in: alias.scope) >= limit { throw Self.aliasLimitExceeded(alias, limit: limit) }
         guard aliasRecords[s] == nil else {
             throw KMSError(.alreadyExists, "An alias with the name \(alias.scope.aliasARN(alias.name)) already exists")
         }
@@ -159,4 +160,10 @@ public actor InMemoryKeyStore: KeyStore {
 
     public func metaValue(_ name: String) -> [UInt8]? { meta[name] }
     public func setMetaValue(_ name: String, _ value: [UInt8]) { meta[name] = value }
+
+    public func insertMetaValueIfAbsent(_ name: String, _ value: [UInt8]) -> [UInt8] {
+        if let existing = meta[name] { return existing }
+        meta[name] = value
+        return value
+    }
 }

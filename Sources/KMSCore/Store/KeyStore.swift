@@ -88,8 +88,10 @@ public protocol KeyStore: Sendable {
     /// The sealed bytes of one material.
     func sealedMaterial(keyID: KeyID, materialID: String, in scope: Scope) async throws(KMSError) -> SealedMaterial?
 
-    /// Inserts an alias. - Throws: `AlreadyExistsException` when the name is taken in the scope.
-    func insertAlias(_ alias: AliasRecord) async throws(KMSError)
+    /// Inserts an alias, counting the target key's aliases and inserting in one transaction.
+    /// - Throws: `AlreadyExistsException` when the name is taken in the scope, `LimitExceededException` when the key
+    ///   already has `limit` aliases.
+    func insertAlias(_ alias: AliasRecord, limit: Int) async throws(KMSError)
     func alias(_ name: AliasName, in scope: Scope) async throws(KMSError) -> AliasRecord?
     /// Points an existing alias at another key. - Throws: `NotFoundException` when the alias is missing.
     func retargetAlias(_ name: AliasName, in scope: Scope, to keyID: KeyID, at date: Date) async throws(KMSError)
@@ -113,9 +115,21 @@ public protocol KeyStore: Sendable {
     /// Store-wide metadata (e.g. the root-key check value).
     func metaValue(_ name: String) async throws(KMSError) -> [UInt8]?
     func setMetaValue(_ name: String, _ value: [UInt8]) async throws(KMSError)
+    /// Stores `value` unless `name` already has one, atomically; returns the stored value (the first writer's, when
+    /// several nodes start together).
+    func insertMetaValueIfAbsent(_ name: String, _ value: [UInt8]) async throws(KMSError) -> [UInt8]
 }
 
 extension KeyStore {
+    /// Inserts an alias with no per-key limit.
+    public func insertAlias(_ alias: AliasRecord) async throws(KMSError) {
+        try await insertAlias(alias, limit: .max)
+    }
+
+    public static func aliasLimitExceeded(_ alias: AliasRecord, limit: Int) -> KMSError {
+        KMSError(.limitExceeded, "The number of aliases for \(alias.scope.keyARN(alias.targetKeyID)) exceeds the limit of \(limit).")
+    }
+
     public func updateKey(
         _ id: KeyID, in scope: Scope, _ mutate: @escaping @Sendable (inout KeyRecord) throws(KMSError) -> Void
     ) async throws(KMSError) -> KeyRecord {
