@@ -348,7 +348,7 @@ public final class PostgresKeyStore: KeyStore {
         try await translate {
             try await self.documents(
                 """
-                SELECT document FROM kms_key WHERE account = \(scope.accountID) AND region = \(scope.region) AND key_id > \(after?.rawValue ?? "")
+                SELECT document FROM kms_key WHERE account = \(scope.accountID) AND region = \(scope.region) AND key_id COLLATE "C" > \(after?.rawValue ?? "")
                 ORDER BY key_id COLLATE "C" LIMIT \(limit)
                 """
             ).map { try Self.decode(KeyRecord.self, $0) }
@@ -483,7 +483,7 @@ public final class PostgresKeyStore: KeyStore {
                     """
                     SELECT name, target_key_id, creation_date, last_updated_date FROM alias
                     WHERE account = \(scope.accountID) AND region = \(scope.region) AND target_key_id = \(targetKeyID.rawValue)
-                        AND name > \(after?.rawValue ?? "") ORDER BY name COLLATE "C" LIMIT \(limit)
+                        AND name COLLATE "C" > \(after?.rawValue ?? "") ORDER BY name COLLATE "C" LIMIT \(limit)
                     """,
                     scope: scope
                 )
@@ -491,7 +491,7 @@ public final class PostgresKeyStore: KeyStore {
             return try await self.aliasRecords(
                 """
                 SELECT name, target_key_id, creation_date, last_updated_date FROM alias
-                WHERE account = \(scope.accountID) AND region = \(scope.region) AND name > \(after?.rawValue ?? "")
+                WHERE account = \(scope.accountID) AND region = \(scope.region) AND name COLLATE "C" > \(after?.rawValue ?? "")
                 ORDER BY name COLLATE "C" LIMIT \(limit)
                 """,
                 scope: scope
@@ -591,6 +591,53 @@ public final class PostgresKeyStore: KeyStore {
             let rows = try await self.client.query("SELECT value FROM meta WHERE name = \(name)", logger: self.logger)
             for try await value in rows.decode(Data.self) { return Array(value) }
             return nil
+        }
+    }
+
+    public func scopes() async throws(KMSError) -> [Scope] {
+        try await translate {
+            let rows = try await self.client.query(
+                "SELECT DISTINCT account, region FROM kms_key ORDER BY account, region", logger: self.logger
+            )
+            var out: [Scope] = []
+            for try await (account, region) in rows.decode((String, String).self) { out.append(Scope(accountID: account, region: region)) }
+            return out
+        }
+    }
+
+    public func sealedMaterials(keyID: KeyID, in scope: Scope) async throws(KMSError) -> [SealedMaterial] {
+        try await translate {
+            let rows = try await self.client.query(
+                """
+                SELECT material_id, sealed FROM key_material WHERE account = \(scope.accountID) AND region = \(scope.region)
+                    AND key_id = \(keyID.rawValue) ORDER BY material_id
+                """,
+                logger: self.logger
+            )
+            var out: [SealedMaterial] = []
+            for try await (materialID, sealed) in rows.decode((String, Data).self) {
+                out.append(SealedMaterial(keyID: keyID, materialID: materialID, sealed: Array(sealed)))
+            }
+            return out
+        }
+    }
+
+    public func wrappingKeys() async throws(KMSError) -> [StoredWrappingKey] {
+        try await translate {
+            let rows = try await self.client.query(
+                "SELECT id, account, region, key_id, sealed, expires_at FROM wrapping_key ORDER BY id", logger: self.logger
+            )
+            var out: [StoredWrappingKey] = []
+            for try await (id, account, region, keyID, sealed, expiresAt) in rows.decode((String, String, String, String, Data, Double).self) {
+                guard let keyID = KeyID(keyID) else { continue }
+                out.append(
+                    StoredWrappingKey(
+                        id: id, scope: Scope(accountID: account, region: region), keyID: keyID, sealed: Array(sealed),
+                        expiresAt: Date(timeIntervalSince1970: expiresAt)
+                    )
+                )
+            }
+            return out
         }
     }
 

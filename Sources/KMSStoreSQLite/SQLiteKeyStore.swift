@@ -511,6 +511,39 @@ public final class SQLiteKeyStore: KeyStore {
         }, write: true)
     }
 
+    public func scopes() async throws(KMSError) -> [Scope] {
+        try await run({ db in
+            try Row.fetchAll(db, sql: "SELECT DISTINCT account, region FROM kms_key ORDER BY account, region").map {
+                Scope(accountID: $0["account"], region: $0["region"])
+            }
+        }, write: false)
+    }
+
+    public func sealedMaterials(keyID: KeyID, in scope: Scope) async throws(KMSError) -> [SealedMaterial] {
+        try await run({ db in
+            try Row.fetchAll(
+                db, sql: "SELECT material_id, sealed FROM key_material WHERE account = ? AND region = ? AND key_id = ? ORDER BY material_id",
+                arguments: [scope.accountID, scope.region, keyID.rawValue]
+            ).map { row in
+                let sealed: Data = row["sealed"]
+                return SealedMaterial(keyID: keyID, materialID: row["material_id"], sealed: Array(sealed))
+            }
+        }, write: false)
+    }
+
+    public func wrappingKeys() async throws(KMSError) -> [StoredWrappingKey] {
+        try await run({ db in
+            try Row.fetchAll(db, sql: "SELECT * FROM wrapping_key ORDER BY id").compactMap { row in
+                guard let keyID = KeyID(row["key_id"] as String) else { return nil }
+                let sealed: Data = row["sealed"]
+                return StoredWrappingKey(
+                    id: row["id"], scope: Scope(accountID: row["account"], region: row["region"]), keyID: keyID, sealed: Array(sealed),
+                    expiresAt: Date(timeIntervalSince1970: row["expires_at"])
+                )
+            }
+        }, write: false)
+    }
+
     public func insertMetaValueIfAbsent(_ name: String, _ value: [UInt8]) async throws(KMSError) -> [UInt8] {
         try await run({ db in
             try db.executeCached(sql: "INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)", arguments: [name, Data(value)])

@@ -6,7 +6,7 @@ struct Coffer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coffer",
         abstract: "An AWS KMS-compatible key management server.",
-        subcommands: [Serve.self, Byok.self, Authz.self]
+        subcommands: [Serve.self, Byok.self, Authz.self, StoreCommand.self]
     )
 }
 

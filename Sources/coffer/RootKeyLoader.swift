@@ -10,6 +10,22 @@ import KMSCore
 enum RootKeyLoader {
     static let checkName = "root_key_check"
 
+    /// Reads an existing root key (never creates one): from `rootKey.env`, `rootKey.file`, or `<dataDir>/root.key`.
+    static func read(source: ServerConfiguration.RootKeySource?, dataDir: String) throws -> MaterialSealer {
+        if let variable = source?.env {
+            guard let text = ProcessInfo.processInfo.environment[variable] else {
+                throw RootKeyError.missing("the environment variable \(variable) is not set.")
+            }
+            guard let decoded = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                throw RootKeyError.unreadable("the environment variable \(variable) is not base64.")
+            }
+            return try MaterialSealer(rootKey: Array(decoded))
+        }
+        let path = source?.file ?? (dataDir as NSString).appendingPathComponent("root.key")
+        guard let data = FileManager.default.contents(atPath: path) else { throw RootKeyError.missing("cannot read \(path).") }
+        return try MaterialSealer(rootKey: Array(data))
+    }
+
     static func load(source: ServerConfiguration.RootKeySource?, dataDir: String, store: any KeyStore) async throws -> MaterialSealer {
         let check = try await store.metaValue(checkName)
         let bytes: [UInt8]

@@ -302,6 +302,22 @@ func withPostgresStore(_ body: (PostgresKeyStore) async throws -> Void) async th
     }
 
     @Test(arguments: StoreKind.available)
+    func wholeStoreEnumerationForCopies(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            #expect(try await store.scopes().isEmpty)
+            let second = SealedMaterial(keyID: keyID(1), materialID: String(repeating: "1", count: 64), sealed: [9, 9])
+            try await store.insertKey(makeRecord(id: keyID(1)), materials: [second, Self.material])
+            try await store.insertKey(makeRecord(id: keyID(2), scope: Fixtures.otherRegion), materials: [])
+            #expect(try await store.scopes() == [Fixtures.scope, Fixtures.otherRegion])
+            #expect(try await store.sealedMaterials(keyID: keyID(1), in: Self.scope) == [Self.material, second])
+            #expect(try await store.sealedMaterials(keyID: keyID(2), in: Fixtures.otherRegion).isEmpty)
+            let wrapping = StoredWrappingKey(id: "w1", scope: Self.scope, keyID: keyID(1), sealed: [1], expiresAt: Date(timeIntervalSince1970: 1_800_000_000))
+            try await store.insertWrappingKey(wrapping)
+            #expect(try await store.wrappingKeys() == [wrapping])
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
     func concurrentUpdatesOfOneKeyLoseNone(_ kind: StoreKind) async throws {
         try await withStore(kind) { store in
             try await store.insertKey(makeRecord(id: keyID(1)), materials: [])

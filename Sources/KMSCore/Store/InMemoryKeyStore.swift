@@ -18,7 +18,7 @@ public actor InMemoryKeyStore: KeyStore {
     private var materials: [ScopedKey: [String: SealedMaterial]] = [:]
     private var aliasRecords: [ScopedAlias: AliasRecord] = [:]
     private var meta: [String: [UInt8]] = [:]
-    private var wrappingKeys: [String: StoredWrappingKey] = [:]
+    private var wrappingKeyRecords: [String: StoredWrappingKey] = [:]
     private var grantRecords: [ScopedKey: [GrantRecord]] = [:]
 
     public init() {}
@@ -56,7 +56,7 @@ public actor InMemoryKeyStore: KeyStore {
         return due.prefix(limit).map { ($0.scope, $0.id) }
     }
 
-    public func insertWrappingKey(_ key: StoredWrappingKey) { wrappingKeys[key.id] = key }
+    public func insertWrappingKey(_ key: StoredWrappingKey) { wrappingKeyRecords[key.id] = key }
 
     public func insertGrant(_ grant: GrantRecord, limit: Int) throws(KMSError) {
         let s = slot(grant.keyID, grant.scope)
@@ -84,11 +84,11 @@ public actor InMemoryKeyStore: KeyStore {
             .sorted { ($0.creationDate, $0.grantID) < ($1.creationDate, $1.grantID) }
     }
 
-    public func wrappingKey(_ id: String) -> StoredWrappingKey? { wrappingKeys[id] }
+    public func wrappingKey(_ id: String) -> StoredWrappingKey? { wrappingKeyRecords[id] }
 
     public func deleteWrappingKeys(expiredAt date: Date) -> Int {
-        let expired = wrappingKeys.values.filter { $0.expiresAt <= date }.map(\.id)
-        for id in expired { wrappingKeys[id] = nil }
+        let expired = wrappingKeyRecords.values.filter { $0.expiresAt <= date }.map(\.id)
+        for id in expired { wrappingKeyRecords[id] = nil }
         return expired.count
     }
 
@@ -160,6 +160,16 @@ public actor InMemoryKeyStore: KeyStore {
 
     public func metaValue(_ name: String) -> [UInt8]? { meta[name] }
     public func setMetaValue(_ name: String, _ value: [UInt8]) { meta[name] = value }
+
+    public func scopes() -> [Scope] {
+        Array(Set(keyRecords.keys.map { Scope(accountID: $0.account, region: $0.region) })).sorted { ($0.accountID, $0.region) < ($1.accountID, $1.region) }
+    }
+
+    public func sealedMaterials(keyID: KeyID, in scope: Scope) -> [SealedMaterial] {
+        (materials[slot(keyID, scope)] ?? [:]).values.sorted { $0.materialID < $1.materialID }
+    }
+
+    public func wrappingKeys() -> [StoredWrappingKey] { wrappingKeyRecords.values.sorted { $0.id < $1.id } }
 
     public func insertMetaValueIfAbsent(_ name: String, _ value: [UInt8]) -> [UInt8] {
         if let existing = meta[name] { return existing }

@@ -112,6 +112,13 @@ public protocol KeyStore: Sendable {
     /// Grants (on keys of every account) in a Region whose retiring principal is `principal`, oldest first.
     func grants(retiringPrincipal principal: String, region: String) async throws(KMSError) -> [GrantRecord]
 
+    /// Every (account, Region) that holds a key, for copying a whole store (`coffer store copy`).
+    func scopes() async throws(KMSError) -> [Scope]
+    /// Every sealed material of a key.
+    func sealedMaterials(keyID: KeyID, in scope: Scope) async throws(KMSError) -> [SealedMaterial]
+    /// Every stored wrapping key (unexpired import parameters).
+    func wrappingKeys() async throws(KMSError) -> [StoredWrappingKey]
+
     /// Store-wide metadata (e.g. the root-key check value).
     func metaValue(_ name: String) async throws(KMSError) -> [UInt8]?
     func setMetaValue(_ name: String, _ value: [UInt8]) async throws(KMSError)
