@@ -141,10 +141,25 @@ public final class PostgresKeyStore: KeyStore {
 
     // MARK: Error translation (the one place driver errors are mapped)
 
+    /// How long one store call may wait for the database (a free connection, a lock, an answer) before the request
+    /// fails with DependencyTimeoutException instead of hanging while PostgreSQL is away.
+    static let deadline: Duration = .seconds(8)
+
+    private struct DeadlineExceeded: Error {}
+
     @discardableResult
-    private func translate<T>(_ body: () async throws -> T) async throws(KMSError) -> T {
+    private func translate<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws(KMSError) -> T {
         do {
-            return try await body()
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await body() }
+                group.addTask {
+                    try await Task.sleep(for: Self.deadline)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let value = first else { throw DeadlineExceeded() }
+                return value
+            }
         } catch {
             throw map(error)
         }
@@ -156,6 +171,9 @@ public final class PostgresKeyStore: KeyStore {
         switch error {
         case let error as KMSError:
             return error
+        case is DeadlineExceeded:
+            logger.error("kms.store.postgres_deadline", metadata: ["kms.deadline": "\(Self.deadline)"])
+            return KMSError(.dependencyTimeout, "The key store did not answer in time. Retry the request.")
         case let error as PostgresTransactionError:
             // The closure's own error (a KMSError such as NotFound) wins over the rollback that followed it.
             if let inner = error.closureError ?? error.commitError ?? error.beginError { return map(inner) }

@@ -11,6 +11,7 @@ import base64
 import os
 import subprocess
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit, urlunsplit
@@ -219,3 +220,44 @@ def test_a_node_with_another_root_key_refuses_to_start(cluster, coffer_bin):
     rc, err = node.start_expecting_exit()
     assert rc == 78, err
     assert "root key" in err
+
+
+def _cluster() -> tuple[str, str] | None:
+    try:
+        out = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True, timeout=30).stdout
+    except FileNotFoundError:
+        return None
+    port = str(urlsplit(PG_URL).port or 5432)
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) >= 3 and fields[2] == port:
+            return fields[0], fields[1]
+    return None
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or _cluster() is None,
+                    reason="restarting PostgreSQL needs root and a local pg_ctlcluster cluster (as in CI)")
+def test_a_database_restart_fails_requests_with_5xx_and_recovers(a, b):
+    version, name = _cluster()
+    kid = a.create_key(Description="before the restart")["KeyMetadata"]["KeyId"]
+    subprocess.run(["pg_ctlcluster", version, name, "stop", "-m", "fast"], check=True, timeout=60)
+    try:
+        for client in (a, b):
+            with pytest.raises(ClientError) as ei:
+                client.encrypt(KeyId=kid, Plaintext=b"x")
+            err = ei.value.response
+            assert err["Error"]["Code"] in ("DependencyTimeoutException", "KMSInternalException"), err
+            assert err["ResponseMetadata"]["HTTPStatusCode"] >= 500
+    finally:
+        subprocess.run(["pg_ctlcluster", version, name, "start"], check=True, timeout=60)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            blob = b.encrypt(KeyId=kid, Plaintext=b"after")["CiphertextBlob"]
+            break
+        except ClientError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    assert a.decrypt(CiphertextBlob=blob)["Plaintext"] == b"after"
+    assert a.describe_key(KeyId=kid)["KeyMetadata"]["Description"] == "before the restart"
