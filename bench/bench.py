@@ -31,6 +31,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -267,6 +268,22 @@ def start_coffer(workdir: Path, name: str = "coffer", config: dict | None = None
     SERVERS.append(s)
     s.wait_port(60)
     return s
+
+
+def postgres_config(workdir: Path) -> dict:
+    """A fresh database for Coffer's PostgreSQL store (dropped with the work dir's lifetime: left for inspection)."""
+    url = os.environ.get("COFFER_BENCH_POSTGRES_URL") or subprocess.run(
+        [str(ROOT / "scripts/start-test-postgres")], check=True, capture_output=True, text=True).stdout.strip()
+    parts = urllib.parse.urlsplit(url)
+    db = f"coffer_bench_{int(time.time())}"
+    env = dict(os.environ, PGPASSWORD=parts.password or "")
+    subprocess.run(["psql", "-h", parts.hostname, "-p", str(parts.port or 5432), "-U", parts.username,
+                    "-d", parts.path.lstrip("/"), "-qc", f"CREATE DATABASE {db}"], check=True, env=env, capture_output=True)
+    atexit.register(lambda: subprocess.run(
+        ["psql", "-h", parts.hostname, "-p", str(parts.port or 5432), "-U", parts.username, "-d", parts.path.lstrip("/"),
+         "-qc", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"], env=env, capture_output=True))
+    print(f"[bench] coffer on PostgreSQL: database {db} at {parts.hostname}:{parts.port or 5432}", flush=True)
+    return {"store": {"type": "postgres", "url": urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/" + db, "", ""))}}
 
 
 def stop_server(s: Server) -> None:
@@ -979,6 +996,9 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--concurrency", help="comma-separated connection counts (default 1,16,64; smoke 1,16)")
     ap.add_argument("--ops", help="comma-separated operations (default all: " + ",".join(OPS_BY_NAME) + ")")
     ap.add_argument("--servers", default="coffer,moto,nginx", help="subset of coffer,moto,nginx")
+    ap.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite",
+                    help="Coffer's store: sqlite (default) or postgres (a fresh database on the server that "
+                         "scripts/start-test-postgres starts, or COFFER_BENCH_POSTGRES_URL)")
     ap.add_argument("--rsa-baseline", choices=["auto", "yes", "no"], default="auto",
                     help="measure the bare RSA-OAEP decryption rate, 1 and 2 processes (auto: for the "
                          "ImportKeyMaterial sizes measured; full runs also RSA_2048 and RSA_4096 otherwise)")
@@ -1034,7 +1054,7 @@ def main() -> int:
     imp: dict = {"moto_status": "not probed"}
     try:
         if "coffer" in args.servers:
-            servers["coffer"] = start_coffer(workdir)
+            servers["coffer"] = start_coffer(workdir, config=postgres_config(workdir) if args.store == "postgres" else None)
         if "moto" in args.servers:
             servers["moto"] = start_moto(workdir)
         if "nginx" in args.servers:
