@@ -193,21 +193,8 @@ public final class PostgresKeyStore: KeyStore {
         }
     }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-
-    private static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        return decoder
-    }()
-
-    private static func encode<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
-    private static func decode<T: Decodable>(_ type: T.Type, _ document: String) throws -> T { try decoder.decode(type, from: Data(document.utf8)) }
+    private static func encode<T: Encodable>(_ value: T) throws -> String { try StoreDocuments.encode(value) }
+    private static func decode<T: Decodable>(_ type: T.Type, _ document: String) throws -> T { try StoreDocuments.decode(type, document) }
 
     private func documents(_ query: PostgresQuery, on connection: PostgresConnection? = nil) async throws -> [String] {
         let rows: PostgresRowSequence

@@ -140,26 +140,12 @@ public final class SQLiteKeyStore: KeyStore {
         }
     }
 
-    /// Configured once; JSONEncoder and JSONDecoder are thread-safe once configured.
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-
-    private static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        return decoder
-    }()
-
     private static func encode(_ key: KeyRecord) throws -> String {
-        String(decoding: try encoder.encode(key), as: UTF8.self)
+        try StoreDocuments.encode(key)
     }
 
     private static func decode(_ document: String) throws -> KeyRecord {
-        try decoder.decode(KeyRecord.self, from: Data(document.utf8))
+        try StoreDocuments.decode(KeyRecord.self, document)
     }
 
     // MARK: Keys
@@ -431,11 +417,11 @@ public final class SQLiteKeyStore: KeyStore {
     // MARK: Grants
 
     private static func encodeGrant(_ grant: GrantRecord) throws -> String {
-        String(decoding: try encoder.encode(grant), as: UTF8.self)
+        try StoreDocuments.encode(grant)
     }
 
     private static func decodeGrants(_ documents: [String]) throws -> [GrantRecord] {
-        try documents.map { try decoder.decode(GrantRecord.self, from: Data($0.utf8)) }
+        try documents.map { try StoreDocuments.decode(GrantRecord.self, $0) }
     }
 
     public func insertGrant(_ grant: GrantRecord, limit: Int) async throws(KMSError) {

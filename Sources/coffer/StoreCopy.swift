@@ -123,33 +123,27 @@ struct StoreCopy: AsyncParsableCommand {
         _ = try await target.insertMetaValueIfAbsent(RootKeyLoader.checkName, check)
 
         var report = Report()
-        for scope in try await source.scopes() {
-            var after: KeyID?
-            while true {
-                let page = try await source.keys(in: scope, after: after, limit: 200)
-                guard let last = page.last else { break }
-                after = last.id
-                for key in page {
-                    let materials = try await source.sealedMaterials(keyID: key.id, in: key.scope)
-                    if let existing = try await target.key(key.id, in: key.scope) {
-                        guard existing == key else { throw ConfigurationError("\(key.arn) differs between the source and the target.") }
-                        report.alreadyPresent += 1
-                    } else {
-                        try await target.insertKey(key, materials: materials)
-                        report.keys += 1
-                        report.materials += materials.count
-                    }
-                    let present = Set(try await target.grants(forKey: key.id, in: key.scope).map(\.grantID))
-                    for grant in try await source.grants(forKey: key.id, in: key.scope) {
-                        if present.contains(grant.grantID) {
-                            report.alreadyPresent += 1
-                        } else {
-                            try await target.insertGrant(grant, limit: .max)
-                            report.grants += 1
-                        }
-                    }
+        try await source.forEachKey { key in
+            let materials = try await source.sealedMaterials(keyID: key.id, in: key.scope)
+            if let existing = try await target.key(key.id, in: key.scope) {
+                guard existing == key else { throw ConfigurationError("\(key.arn) differs between the source and the target.") }
+                report.alreadyPresent += 1
+            } else {
+                try await target.insertKey(key, materials: materials)
+                report.keys += 1
+                report.materials += materials.count
+            }
+            let present = Set(try await target.grants(forKey: key.id, in: key.scope).map(\.grantID))
+            for grant in try await source.grants(forKey: key.id, in: key.scope) {
+                if present.contains(grant.grantID) {
+                    report.alreadyPresent += 1
+                } else {
+                    try await target.insertGrant(grant, limit: .max)
+                    report.grants += 1
                 }
             }
+        }
+        for scope in try await source.scopes() {
             var aliasAfter: AliasName?
             while true {
                 let page = try await source.aliases(in: scope, targetKeyID: nil, after: aliasAfter, limit: 500)
@@ -183,28 +177,22 @@ struct StoreCopy: AsyncParsableCommand {
     /// Every source item is in the target, equal, and every copied material opens under the root key.
     static func verify(source: any KeyStore, target: any KeyStore, sealer: MaterialSealer) async throws -> [String] {
         var problems: [String] = []
-        for scope in try await source.scopes() {
-            var after: KeyID?
-            while true {
-                let page = try await source.keys(in: scope, after: after, limit: 200)
-                guard let last = page.last else { break }
-                after = last.id
-                for key in page {
-                    guard try await target.key(key.id, in: key.scope) == key else {
-                        problems.append("\(key.arn) is missing or different")
-                        continue
-                    }
-                    let wanted = try await source.sealedMaterials(keyID: key.id, in: key.scope)
-                    let copied = try await target.sealedMaterials(keyID: key.id, in: key.scope)
-                    if wanted != copied { problems.append("\(key.arn): materials differ") }
-                    for material in copied where (try? sealer.open(material.sealed, keyARN: key.arn, materialID: material.materialID)) == nil {
-                        problems.append("\(key.arn): material \(material.materialID) does not open under the root key")
-                    }
-                    let grants = try await source.grants(forKey: key.id, in: key.scope).map(\.grantID)
-                    let copiedGrants = Set(try await target.grants(forKey: key.id, in: key.scope).map(\.grantID))
-                    if !Set(grants).isSubset(of: copiedGrants) { problems.append("\(key.arn): grants missing") }
-                }
+        try await source.forEachKey { key in
+            guard try await target.key(key.id, in: key.scope) == key else {
+                problems.append("\(key.arn) is missing or different")
+                return
             }
+            let wanted = try await source.sealedMaterials(keyID: key.id, in: key.scope)
+            let copied = try await target.sealedMaterials(keyID: key.id, in: key.scope)
+            if wanted != copied { problems.append("\(key.arn): materials differ") }
+            for material in copied where (try? sealer.open(material.sealed, keyARN: key.arn, materialID: material.materialID)) == nil {
+                problems.append("\(key.arn): material \(material.materialID) does not open under the root key")
+            }
+            let grants = try await source.grants(forKey: key.id, in: key.scope).map(\.grantID)
+            let copiedGrants = Set(try await target.grants(forKey: key.id, in: key.scope).map(\.grantID))
+            if !Set(grants).isSubset(of: copiedGrants) { problems.append("\(key.arn): grants missing") }
+        }
+        for scope in try await source.scopes() {
             let sourceAliases = try await source.aliases(in: scope, targetKeyID: nil, after: nil, limit: .max)
             for alias in sourceAliases {
                 let copied = try await target.alias(alias.name, in: scope)

@@ -145,3 +145,42 @@ extension KeyStore {
         }
     }
 }
+
+/// The JSON coders every store uses for its documents (key records, grants): epoch-second dates, sorted keys, so
+/// that a record written by one store reads back equal from another (`coffer store copy`). Configured once;
+/// JSONEncoder and JSONDecoder are thread-safe once configured.
+public enum StoreDocuments {
+    public static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    public static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }()
+
+    public static func encode<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
+
+    public static func decode<T: Decodable>(_ type: T.Type, _ document: String) throws -> T {
+        try decoder.decode(type, from: Data(document.utf8))
+    }
+}
+
+extension KeyStore {
+    /// Every key of every scope, a page at a time (for copying and verifying whole stores).
+    public func forEachKey(_ body: (KeyRecord) async throws -> Void) async throws {
+        for scope in try await scopes() {
+            var after: KeyID?
+            while true {
+                let page = try await keys(in: scope, after: after, limit: 200)
+                guard let last = page.last else { break }
+                after = last.id
+                for key in page { try await body(key) }
+            }
+        }
+    }
+}
