@@ -236,11 +236,51 @@ public final class PostgresKeyStore: KeyStore {
         }
     }
 
+    /// The hot read of every request, prepared once per connection (PostgreSQL does not parse and plan it each time).
+    struct KeyDocument: PostgresPreparedStatement {
+        static let sql = "SELECT document FROM kms_key WHERE account = $1 AND region = $2 AND key_id = $3"
+        typealias Row = String
+        var account: String
+        var region: String
+        var keyID: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(account)
+            bindings.append(region)
+            bindings.append(keyID)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> String { try row.decode(String.self) }
+    }
+
+    /// The last decoded record per key with the document it came from: a request still reads the row (that is the
+    /// cross-node guarantee), but decodes it only when the document changed.
+    private let decoded = LockedCache<DecodedSlot, DecodedRecord>(capacity: 50_000)
+
+    struct DecodedSlot: Hashable, Sendable {
+        var account: String
+        var region: String
+        var keyID: String
+    }
+
+    struct DecodedRecord: Sendable {
+        var document: String
+        var record: KeyRecord
+    }
+
     public func key(_ id: KeyID, in scope: Scope) async throws(KMSError) -> KeyRecord? {
-        try await translate {
-            try await self.documents(
-                "SELECT document FROM kms_key WHERE account = \(scope.accountID) AND region = \(scope.region) AND key_id = \(id.rawValue)"
-            ).first.map { try Self.decode(KeyRecord.self, $0) }
+        let slot = DecodedSlot(account: scope.accountID, region: scope.region, keyID: id.rawValue)
+        return try await translate {
+            let statement = KeyDocument(account: scope.accountID, region: scope.region, keyID: id.rawValue)
+            var document: String?
+            for try await row in try await self.client.execute(statement, logger: self.logger) { document = row }
+            guard let document else { return nil }
+            if let cached = self.decoded[slot], cached.document == document { return cached.record }
+            let record = try Self.decode(KeyRecord.self, document)
+            self.decoded[slot] = DecodedRecord(document: document, record: record)
+            return record
         }
     }
 
