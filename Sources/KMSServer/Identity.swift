@@ -9,22 +9,19 @@ public struct Identity: Sendable, Hashable {
     public var secretAccessKey: String
     public var sessionToken: String?
     public var principalARN: PrincipalARN
-    /// A label for logs: the legacy `principal` member, or the ARN.
-    public var name: String
     public var policies: [PolicyDocument]
     public var tags: [String: String]
 
     public var accountID: String { principalARN.accountID }
 
     public init(
-        accessKeyID: String, secretAccessKey: String, principal: PrincipalARN, name: String? = nil, policies: [PolicyDocument] = [],
+        accessKeyID: String, secretAccessKey: String, principal: PrincipalARN, policies: [PolicyDocument] = [],
         tags: [String: String] = [:], sessionToken: String? = nil
     ) {
         self.accessKeyID = accessKeyID
         self.secretAccessKey = secretAccessKey
         self.sessionToken = sessionToken
         self.principalARN = principal
-        self.name = name ?? principal.arn
         self.policies = policies
         self.tags = tags
     }
@@ -57,6 +54,7 @@ public struct IdentityDirectory: Sendable {
         var accessKeyId: String
         var secretAccessKey: String
         var accountId: String?
+        /// The earlier format's principal name: accepted, not used (an identity without `arn` is its account's root).
         var principal: String?
         var arn: String?
         var sessionToken: String?
@@ -105,7 +103,7 @@ public struct IdentityDirectory: Sendable {
             identities.append(
                 Identity(
                     accessKeyID: entry.accessKeyId, secretAccessKey: entry.secretAccessKey, principal: principal,
-                    name: entry.principal, policies: policies, tags: entry.tags ?? [:], sessionToken: entry.sessionToken
+                    policies: policies, tags: entry.tags ?? [:], sessionToken: entry.sessionToken
                 )
             )
         }

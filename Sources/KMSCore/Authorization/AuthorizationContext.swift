@@ -80,23 +80,6 @@ public struct AuthorizationContext: Sendable {
         self.key = key
     }
 
-    /// Sets an operation-specific key (the name is lower-cased here).
-    public mutating func set(_ name: String, _ value: String?) {
-        if let value { values[name.lowercased()] = .single(value) }
-    }
-
-    public mutating func set(_ name: String, _ value: [String]?) {
-        if let value { values[name.lowercased()] = .multi(value) }
-    }
-
-    public mutating func set(_ name: String, _ value: Bool?) {
-        if let value { values[name.lowercased()] = .single(value ? "true" : "false") }
-    }
-
-    public mutating func set(_ name: String, _ value: Int?) {
-        if let value { values[name.lowercased()] = .single(String(value)) }
-    }
-
     /// The value of a condition key (name already lower-cased), or nil when absent from this request.
     public func value(_ name: String) -> ConditionValue? { value(ConditionKey(name)) }
 

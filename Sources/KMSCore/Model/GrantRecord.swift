@@ -94,9 +94,11 @@ public struct GrantRecord: Sendable, Hashable, Codable {
         PrincipalARN(granteePrincipal)?.covers(caller, accountCovers: true) ?? false
     }
 
+    /// Whether the caller is the grant's retiring principal (a role covering its sessions). An account root named as
+    /// retiring principal is that root; the account's other principals need its IAM permission (RetireGrant).
     public func isRetiringPrincipal(_ caller: PrincipalARN) -> Bool {
         guard let retiringPrincipal, let named = PrincipalARN(retiringPrincipal) else { return false }
-        return named.covers(caller, accountCovers: true)
+        return named.covers(caller, accountCovers: false)
     }
 
     /// Whether the grant permits `operation` (an action name without `kms:`) for a request with this context.

@@ -25,8 +25,6 @@ public struct Scope: Sendable, Hashable, Codable {
 /// read facts from it, never from HTTP.
 public struct Caller: Sendable, Hashable {
     public var scope: Scope
-    /// The principal's ARN as AWS prints it.
-    public var principal: String
     public var accessKeyID: String
     public var principalARN: PrincipalARN
     public var identityPolicies: [PolicyDocument]
@@ -34,13 +32,15 @@ public struct Caller: Sendable, Hashable {
     public var sourceIP: String?
     public var secureTransport: Bool
 
+    /// The principal's ARN as AWS prints it.
+    public var principal: String { principalARN.arn }
+
     public init(
         scope: Scope, principal: PrincipalARN? = nil, accessKeyID: String, identityPolicies: [PolicyDocument] = [],
         principalTags: [String: String] = [:], sourceIP: String? = nil, secureTransport: Bool = false
     ) {
         let arn = principal ?? .root(scope.accountID, partition: scope.partition)
         self.scope = scope
-        self.principal = arn.arn
         self.accessKeyID = accessKeyID
         self.principalARN = arn
         self.identityPolicies = identityPolicies

@@ -131,11 +131,8 @@ enum GrantRules {
     }
 
     static func checkConstraints(_ constraints: GrantConstraints?, key: KeyRecord) throws(KMSError) {
-        guard let constraints else { return }
-        if constraints.encryptionContextEquals != nil && constraints.encryptionContextSubset != nil {
-            throw KMSError.validation("More than one constraint supplied")
-        }
-        guard let pairs = constraints.encryptionContextEquals ?? constraints.encryptionContextSubset else { return }
+        // Both constraints at once are refused by createGrant before the key is even looked up.
+        guard let pairs = constraints?.encryptionContextEquals ?? constraints?.encryptionContextSubset else { return }
         if key.keySpec != .symmetricDefault {
             throw KMSError.validation("Grant constraints are supported only on grants for symmetric encryption KMS keys.")
         }
@@ -313,7 +310,7 @@ extension KMSService {
             try report(evaluator.evaluatePolicies(explain: true), principal: principal, action: "kms:RetireGrant", resource: key.arn)
             return
         }
-        let byRetiringPrincipal = grant.retiringPrincipal.flatMap(PrincipalARN.init).map { $0.covers(principal, accountCovers: false) } ?? false
+        let byRetiringPrincipal = grant.isRetiringPrincipal(principal)
         let byGrantee = grant.isGrantee(principal) && grant.operations.contains("RetireGrant")
         let retiringAccount = grant.retiringPrincipal.flatMap(PrincipalARN.init)?.accountID
         let byAccount = (principal.accountID == grant.issuingAccountID || principal.accountID == retiringAccount) && identity.isAllowed
