@@ -59,6 +59,19 @@ let package = Package(
                 "KMSCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The store conformance suite and shared fixtures, for the tests of every store implementation.
+        .target(
+            name: "KMSTesting",
+            dependencies: [
+                "KMSCore",
+                "KMSStoreSQLite",
+                "KMSStorePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -95,6 +108,7 @@ let package = Package(
             name: "KMSCoreTests",
             dependencies: [
                 "KMSCore",
+                "KMSTesting",
                 "KMSStoreSQLite",
                 "KMSStorePostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -9,12 +9,15 @@ import PostgresNIO
 ///
 /// Concurrency across nodes: `updateKey` reads the row `FOR UPDATE` inside its transaction, so concurrent changes of
 /// one key on two nodes serialise on the row lock and none is lost; multi-step changes (alias count and insert, grant
-/// count and insert) run in one transaction with the key row locked. There is no key-record cache here: every request
-/// reads the key's current row, so a change acknowledged by one node is enforced by every node for requests that
-/// start afterwards (docs/storage.md).
+/// count and insert) run in one transaction with the key row locked. Key records are cached per node and kept true
+/// across nodes by `KeyChangeFeed` (LISTEN/NOTIFY); without a running `PostgresKeyChangeListener` every read goes to
+/// the database (docs/storage.md).
 public final class PostgresKeyStore: KeyStore {
     public let client: PostgresClient
     private let logger: Logger
+    /// This node's key records, used only while `changes` says its listener works.
+    let records = RecordCache(capacity: 50_000)
+    let changes = KeyChangeFeed()
 
     /// - Parameter client: a client whose `run()` is running (in the server's ServiceGroup, or a test's task group).
     public init(client: PostgresClient, logger: Logger) {
@@ -53,6 +56,11 @@ public final class PostgresKeyStore: KeyStore {
         configuration.options.maximumConnections = 16
         configuration.options.connectTimeout = .seconds(5)
         return configuration
+    }
+
+    /// Listens for other nodes' key changes until cancelled (`PostgresKeyChangeListener` runs this in the server).
+    public func listenForKeyChanges() async {
+        await changes.run(client: client, records: records, logger: logger)
     }
 
     // MARK: Migrations
@@ -255,31 +263,19 @@ public final class PostgresKeyStore: KeyStore {
         func decodeRow(_ row: PostgresRow) throws -> String { try row.decode(String.self) }
     }
 
-    /// The last decoded record per key with the document it came from: a request still reads the row (that is the
-    /// cross-node guarantee), but decodes it only when the document changed.
-    private let decoded = LockedCache<DecodedSlot, DecodedRecord>(capacity: 50_000)
-
-    struct DecodedSlot: Hashable, Sendable {
-        var account: String
-        var region: String
-        var keyID: String
-    }
-
-    struct DecodedRecord: Sendable {
-        var document: String
-        var record: KeyRecord
-    }
-
     public func key(_ id: KeyID, in scope: Scope) async throws(KMSError) -> KeyRecord? {
-        let slot = DecodedSlot(account: scope.accountID, region: scope.region, keyID: id.rawValue)
+        let slot = RecordSlot(account: scope.accountID, region: scope.region, keyID: id.rawValue)
+        let cacheable = changes.isFresh()
+        if cacheable, let cached = records[slot] { return cached }
+        let generation = records.currentGeneration
         return try await translate {
             let statement = KeyDocument(account: scope.accountID, region: scope.region, keyID: id.rawValue)
             var document: String?
             for try await row in try await self.client.execute(statement, logger: self.logger) { document = row }
             guard let document else { return nil }
-            if let cached = self.decoded[slot], cached.document == document { return cached.record }
             let record = try Self.decode(KeyRecord.self, document)
-            self.decoded[slot] = DecodedRecord(document: document, record: record)
+            // Refused when any change notification (or the listener's loss) arrived since `generation`.
+            if cacheable { self.records.insert(record, for: slot, ifUnchangedSince: generation) }
             return record
         }
     }
@@ -288,7 +284,10 @@ public final class PostgresKeyStore: KeyStore {
         _ id: KeyID, in scope: Scope, _ mutate: @escaping @Sendable (inout KeyRecord, inout MaterialChanges) throws(KMSError) -> Void
     ) async throws(KMSError) -> KeyRecord {
         let logger = self.logger
-        return try await translate {
+        let slot = RecordSlot(account: scope.accountID, region: scope.region, keyID: id.rawValue)
+        let token = changes.expect()
+        defer { changes.forget(token) }
+        let record = try await translate {
             try await self.client.withTransaction(logger: logger) { tx in
                 // The row lock serialises concurrent changes of this key on every node.
                 guard
@@ -328,9 +327,12 @@ public final class PostgresKeyStore: KeyStore {
                         logger: logger
                     )
                 }
+                try await tx.query(self.changes.notify(slot, token: token), logger: logger)
                 return record
             }
         }
+        await changed(slot, token: token)
+        return record
     }
 
     public func keysWithExpiringMaterial(at date: Date, limit: Int) async throws(KMSError) -> [(Scope, KeyID)] {
@@ -381,12 +383,27 @@ public final class PostgresKeyStore: KeyStore {
     }
 
     public func deleteKey(_ id: KeyID, in scope: Scope) async throws(KMSError) {
+        let logger = self.logger
+        let slot = RecordSlot(account: scope.accountID, region: scope.region, keyID: id.rawValue)
+        let token = changes.expect()
+        defer { changes.forget(token) }
         try await translate {
-            try await self.client.query(
-                "DELETE FROM kms_key WHERE account = \(scope.accountID) AND region = \(scope.region) AND key_id = \(id.rawValue)",
-                logger: self.logger
-            )
+            try await self.client.withTransaction(logger: logger) { tx in
+                try await tx.query(
+                    "DELETE FROM kms_key WHERE account = \(scope.accountID) AND region = \(scope.region) AND key_id = \(id.rawValue)",
+                    logger: logger
+                )
+                try await tx.query(self.changes.notify(slot, token: token), logger: logger)
+            }
         }
+        await changed(slot, token: token)
+    }
+
+    /// After a committed change of a key: forget this node's copy, then wait until every node has forgotten its own
+    /// (`KeyChangeFeed`), so that the change is enforced everywhere once it is acknowledged.
+    private func changed(_ slot: RecordSlot, token: UInt64) async {
+        records.write(nil, for: slot)
+        await changes.awaitAcknowledgements(token, logger: logger)
     }
 
     public func keys(in scope: Scope, after: KeyID?, limit: Int) async throws(KMSError) -> [KeyRecord] {

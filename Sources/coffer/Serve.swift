@@ -60,7 +60,8 @@ struct Serve: AsyncParsableCommand {
             } catch {
                 throw ConfigurationError("Cannot open the store at \(databasePath): \(error)")
             }
-            try await serve(file: file, store: store, storeName: databasePath, dataDir: dataDir, host: host, port: port, logger: logger)
+            let sealer = try await RootKeyLoader.load(source: file.rootKey, dataDir: dataDir, store: store)
+            try await serve(file: file, store: store, sealer: sealer, storeName: databasePath, host: host, port: port, logger: logger)
         case "postgres":
             guard let url = file.store?.url else { throw ConfigurationError("store.url is required for a postgres store.") }
             let configuration: PostgresClient.Configuration
@@ -69,30 +70,39 @@ struct Serve: AsyncParsableCommand {
             } catch {
                 throw ConfigurationError("store: \(error.message)")
             }
-            let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-            let store = PostgresKeyStore(client: client, logger: logger)
-            // The client's connection pool runs beside the server and stops after it.
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await client.run() }
+            let name = "postgres://\(configuration.host ?? "?"):\(configuration.port ?? 5432)/\(configuration.database ?? "")"
+            // Start-up work (migrations under their advisory lock, the root-key check) runs on a short-lived client;
+            // the server's own client then runs as a Service in its ServiceGroup, beside the change listener, and
+            // stops after the HTTP server has drained.
+            let preflight = PostgresClient(configuration: configuration, backgroundLogger: logger)
+            let sealer = try await withThrowingTaskGroup(of: Void.self, returning: MaterialSealer.self) { group in
+                group.addTask { await preflight.run() }
                 defer { group.cancelAll() }
+                let store = PostgresKeyStore(client: preflight, logger: logger)
                 do {
                     try await store.migrate()
                 } catch {
-                    throw ConfigurationError("Cannot prepare the PostgreSQL store at \(configuration.host ?? "?"): \((error as? KMSError)?.message ?? "\(error)")")
+                    throw ConfigurationError("Cannot prepare the PostgreSQL store at \(name): \((error as? KMSError)?.message ?? "\(error)")")
                 }
-                let name = "postgres://\(configuration.host ?? "?"):\(configuration.port ?? 5432)/\(configuration.database ?? "")"
-                try await serve(file: file, store: store, storeName: name, dataDir: dataDir, host: host, port: port, logger: logger)
+                return try await RootKeyLoader.load(source: file.rootKey, dataDir: dataDir, store: store)
             }
+            let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+            let store = PostgresKeyStore(client: client, logger: logger)
+            try await serve(
+                file: file, store: store, sealer: sealer, storeName: name, host: host, port: port, logger: logger,
+                storeServices: [client, PostgresKeyChangeListener(store: store)]
+            )
         case let other:
             throw ConfigurationError("Store type '\(other)' is not supported; use 'sqlite' or 'postgres'.")
         }
     }
 
+    /// - Parameter storeServices: the store's own services (a connection pool, a change listener), started first and
+    ///   stopped last.
     private func serve(
-        file: ServerConfiguration, store: any KeyStore, storeName databasePath: String, dataDir: String, host: String, port: Int,
-        logger: Logger
+        file: ServerConfiguration, store: any KeyStore, sealer: MaterialSealer, storeName databasePath: String, host: String, port: Int,
+        logger: Logger, storeServices: [any Service] = []
     ) async throws {
-        let sealer = try await RootKeyLoader.load(source: file.rootKey, dataDir: dataDir, store: store)
 
         let identities: IdentityDirectory
         if let credentialsFile = file.credentialsFile {
@@ -128,7 +138,7 @@ struct Serve: AsyncParsableCommand {
         let sweeper = KeyDeletionSweeper(service: service, logger: logger)
         let poolService = WrappingKeyPoolService(pool: pool, logger: logger)
         let app = buildApplication(
-            service: service, identities: identities, host: host, port: port, services: [sweeper, poolService], logger: logger
+            service: service, identities: identities, host: host, port: port, services: storeServices + [sweeper, poolService], logger: logger
         )
         logger.info(
             "coffer.start",

@@ -1,4 +1,5 @@
 import Foundation
+import KMSTesting
 import Testing
 
 @testable import KMSCore

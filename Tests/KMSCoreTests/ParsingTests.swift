@@ -1,3 +1,4 @@
+import KMSTesting
 import Testing
 
 @testable import KMSCore
