@@ -239,18 +239,21 @@ import Testing
 @Suite struct CiphertextDataKeyTests {
     /// The written-out HKDF of the ciphertext format must equal RFC 5869 HKDF-SHA256 (swift-crypto's), or blobs
     /// sealed before and after the change would not open.
-    @Test(arguments: [16, 32, 48])
-    func dataKeyIsHKDFSHA256(materialSize: Int) throws {
+    @Test(arguments: [16, 32, 48], [
+        (CiphertextBlob.version, "1234abcd-12ab-34cd-56ef-1234567890ab", "coffer/ciphertext/v1"),
+        (CiphertextBlob.multiRegionVersion, "mrk-1234abcd12ab34cd56ef1234567890ab", "coffer/ciphertext/v2"),
+    ])
+    func dataKeyIsHKDFSHA256(materialSize: Int, format: (version: UInt8, keyID: String, info: String)) throws {
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<20 {
             let ikm = (0..<materialSize).map { _ in UInt8.random(in: 0...255, using: &rng) }
             let salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            var bytes: [UInt8] = [CiphertextBlob.version]
-            bytes += Array("1234abcd-12ab-34cd-56ef-1234567890ab".utf8)
+            var bytes: [UInt8] = [format.version]
+            bytes += Array(format.keyID.utf8)
             bytes += [UInt8](repeating: 0xAB, count: 32) + salt + [UInt8](repeating: 0, count: 12 + 16)
             let blob = try #require(CiphertextBlob(bytes: bytes))
             let expected = HKDF<SHA256>.deriveKey(
-                inputKeyMaterial: SymmetricKey(data: ikm), salt: salt, info: Array("coffer/ciphertext/v1".utf8), outputByteCount: 32
+                inputKeyMaterial: SymmetricKey(data: ikm), salt: salt, info: Array(format.info.utf8), outputByteCount: 32
             )
             let derived = blob.dataKey(KeyMaterial(unsafeBytes: ikm))
             #expect(derived.withUnsafeBytes { Array($0) } == expected.withUnsafeBytes { Array($0) })

@@ -1,11 +1,12 @@
 import Crypto
 import Foundation
 
-/// Coffer's symmetric ciphertext blob, version 1 (docs/ciphertext-format.md):
+/// Coffer's symmetric ciphertext blob (docs/ciphertext-format.md), version 1 (single-Region keys) or 2 (multi-Region
+/// keys):
 ///
 /// ```
 /// offset  size  field
-/// 0       1     version = 0x01
+/// 0       1     version = 0x01 or 0x02
 /// 1       36    key ID (ASCII: a UUID or mrk-<32 hex>)
 /// 37      32    key material ID (raw bytes of the 64-hex-digit ID)
 /// 69      16    salt for the per-ciphertext key
@@ -14,15 +15,21 @@ import Foundation
 /// 97+n    16    AES-GCM tag
 /// ```
 ///
-/// The data key is `HKDF-SHA256(ikm = key material, salt = salt, info = "coffer/ciphertext/v1")`, 32 bytes.
-/// The associated data is `header (bytes 0..<85) || u32be(len(key ARN)) || key ARN || encryption context encoding`,
-/// so the blob names its key and material, and any altered byte, another key, another account or Region, or another
-/// encryption context fails authentication.
+/// The data key is `HKDF-SHA256(ikm = key material, salt = salt, info = "coffer/ciphertext/v<version>")`, 32 bytes.
+/// The associated data is `header (bytes 0..<85) || u32be(len(binding)) || binding || encryption context encoding`,
+/// where the binding is the key ARN (version 1) or, for multi-Region keys, the key ARN without its Region (version
+/// 2: `arn:<partition>:kms::<account>:key/mrk-…`), so that related multi-Region keys in every Region open it. The blob
+/// names its key and material, and any altered byte, another key, another account (or, for version 1, another Region),
+/// or another encryption context fails authentication. Every version ever written keeps opening.
 public struct CiphertextBlob: Sendable, Equatable {
+    /// Single-Region keys, and multi-Region keys before version 2.
     public static let version: UInt8 = 1
+    /// Multi-Region keys: bound to partition, account, key ID and material, not to the Region.
+    public static let multiRegionVersion: UInt8 = 2
     static let headerSize = 1 + 36 + 32 + 16
     static let overhead = headerSize + 12 + 16
 
+    public var version: UInt8
     public var keyID: KeyID
     public var materialID: String
     var salt: [UInt8]
@@ -30,10 +37,12 @@ public struct CiphertextBlob: Sendable, Equatable {
     var ciphertext: [UInt8]
     var tag: [UInt8]
 
-    /// Parses a blob; nil when it is not a Coffer version-1 blob.
+    /// Parses a blob; nil when it is not a Coffer blob (version 2 only for multi-Region key IDs).
     public init?(bytes: [UInt8]) {
-        guard bytes.count >= Self.overhead, bytes[0] == Self.version else { return nil }
+        guard bytes.count >= Self.overhead, bytes[0] == Self.version || bytes[0] == Self.multiRegionVersion else { return nil }
         guard let keyID = KeyID(String(decoding: bytes[1..<37], as: UTF8.self)) else { return nil }
+        guard bytes[0] == Self.version || keyID.isMultiRegion else { return nil }
+        self.version = bytes[0]
         self.keyID = keyID
         self.materialID = Hex.encode(bytes[37..<69])
         self.salt = Array(bytes[69..<85])
@@ -43,7 +52,7 @@ public struct CiphertextBlob: Sendable, Equatable {
     }
 
     var header: [UInt8] {
-        var out: [UInt8] = [Self.version]
+        var out: [UInt8] = [version]
         out.append(contentsOf: keyID.rawValue.utf8)
         out.append(contentsOf: Self.rawMaterialID(materialID))
         out.append(contentsOf: salt)
@@ -52,12 +61,15 @@ public struct CiphertextBlob: Sendable, Equatable {
 
     public var bytes: [UInt8] { header + nonce + ciphertext + tag }
 
-    /// Encrypts `plaintext` under a symmetric key material.
+    /// Encrypts `plaintext` under a symmetric key material: version 2 for a multi-Region key, else version 1.
     static func seal(
         _ plaintext: [UInt8], material: KeyMaterial, keyID: KeyID, keyARN: String, materialID: String,
         context: [String: String]?, random: any RandomSource
     ) throws(KMSError) -> CiphertextBlob {
-        var blob = CiphertextBlob(keyID: keyID, materialID: materialID, salt: random.bytes(16), nonce: random.bytes(12), ciphertext: [], tag: [])
+        var blob = CiphertextBlob(
+            version: keyID.isMultiRegion ? Self.multiRegionVersion : Self.version, keyID: keyID, materialID: materialID,
+            salt: random.bytes(16), nonce: random.bytes(12), ciphertext: [], tag: []
+        )
         do {
             let key = blob.dataKey(material)
             let box = try AES.GCM.seal(
@@ -83,7 +95,8 @@ public struct CiphertextBlob: Sendable, Equatable {
         }
     }
 
-    private init(keyID: KeyID, materialID: String, salt: [UInt8], nonce: [UInt8], ciphertext: [UInt8], tag: [UInt8]) {
+    private init(version: UInt8, keyID: KeyID, materialID: String, salt: [UInt8], nonce: [UInt8], ciphertext: [UInt8], tag: [UInt8]) {
+        self.version = version
         self.keyID = keyID
         self.materialID = materialID
         self.salt = salt
@@ -93,6 +106,7 @@ public struct CiphertextBlob: Sendable, Equatable {
     }
 
     static let dataKeyInfo = Array("coffer/ciphertext/v1".utf8)
+    static let multiRegionDataKeyInfo = Array("coffer/ciphertext/v2".utf8)
 
     /// HKDF-SHA256 (RFC 5869) with a 32-byte output, which is one extract and a single expand block:
     /// `PRK = HMAC(salt, ikm)`, `OKM = HMAC(PRK, info || 0x01)`. Written out because the generic `HKDF` costs a
@@ -102,38 +116,31 @@ public struct CiphertextBlob: Sendable, Equatable {
             HMAC<SHA256>.authenticationCode(for: ikm, using: SymmetricKey(data: salt))
         }
         var expand = HMAC<SHA256>(key: SymmetricKey(data: prk))
-        expand.update(data: Self.dataKeyInfo)
+        expand.update(data: version == Self.multiRegionVersion ? Self.multiRegionDataKeyInfo : Self.dataKeyInfo)
         expand.update(data: [0x01])
         return SymmetricKey(data: expand.finalize())
     }
 
     private func associatedData(keyARN: String, context: [String: String]?) -> [UInt8] {
         var aad = header
-        EncryptionContextEncoding.append(UInt32(keyARN.utf8.count), to: &aad)
-        aad.append(contentsOf: keyARN.utf8)
+        let binding = version == Self.multiRegionVersion ? Self.regionlessARN(keyARN) : keyARN
+        EncryptionContextEncoding.append(UInt32(binding.utf8.count), to: &aad)
+        aad.append(contentsOf: binding.utf8)
         aad.append(contentsOf: EncryptionContextEncoding.encode(context))
         return aad
     }
 
+    /// `arn:<partition>:kms:<region>:<account>:key/<id>` without its Region: `arn:<partition>:kms::<account>:key/<id>`.
+    static func regionlessARN(_ arn: String) -> String {
+        let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count == 6 else { return arn }
+        return "\(parts[0]):\(parts[1]):\(parts[2])::\(parts[4]):\(parts[5])"
+    }
+
+    /// The 32 bytes of a 64-hex-digit material ID. Material IDs are made by Coffer and always valid; anything else
+    /// (only a damaged store could hold it) is hashed rather than read, so it cannot alias a valid ID.
     static func rawMaterialID(_ hex: String) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(32)
-        var high: UInt8?
-        for byte in hex.utf8 {
-            let value: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - 48
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = byte - 87
-            default: value = 0
-            }
-            if let h = high {
-                out.append(h << 4 | value)
-                high = nil
-            } else {
-                high = value
-            }
-        }
-        while out.count < 32 { out.append(0) }
-        return Array(out.prefix(32))
+        if let bytes = Hex.decode(hex), bytes.count == 32 { return bytes }
+        return Array(SHA256.hash(data: Array(hex.utf8)))
     }
 }
