@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import base64
+import concurrent.futures
 import datetime as dt
 import http.client
 import json
@@ -254,7 +255,7 @@ def on_signal(signum, _frame):
     sys.exit(128 + signum)
 
 
-def start_coffer(workdir: Path, name: str = "coffer", config: dict | None = None) -> Server:
+def start_coffer(workdir: Path, name: str = "coffer", config: dict | None = None, env: dict | None = None) -> Server:
     """The release binary on a fresh data dir; `config` (e.g. {"wrappingKeyPool": {...}}) goes to --config FILE."""
     binary = os.environ.get("COFFER_BIN") or str(ROOT / ".build/release/coffer")
     data = workdir / f"{name}-data"
@@ -264,10 +265,123 @@ def start_coffer(workdir: Path, name: str = "coffer", config: dict | None = None
         cfg = workdir / f"{name}-config.json"
         cfg.write_text(json.dumps(config))
         argv += ["--config", str(cfg)]
-    s = Server(name, argv, port, workdir)
+    s = Server(name, argv, port, workdir, env=dict(os.environ, **env) if env else None)
     SERVERS.append(s)
     s.wait_port(60)
     return s
+
+
+def start_cluster(workdir: Path, store: str, nodes: int, name: str) -> list[Server]:
+    """`nodes` Coffer processes on one store: SQLite (one node only) or a fresh PostgreSQL database shared by every
+    node, with one root key given to all of them (`rootKey` from the environment), as docs/storage.md describes."""
+    if store == "sqlite":
+        assert nodes == 1, "several nodes need the postgres store"
+        return [start_coffer(workdir, name=name)]
+    config = postgres_config(workdir)
+    config["rootKey"] = {"env": "COFFER_BENCH_ROOT_KEY"}
+    env = {"COFFER_BENCH_ROOT_KEY": base64.b64encode(os.urandom(32)).decode()}
+    return [start_coffer(workdir, name=f"{name}-{n}", config=config, env=env) for n in range(nodes)]
+
+
+def measure_nodes(ctx: Ctx, label: str, nodes: list[Server], op_name: str, target: str, body: dict, conns: int) -> dict | None:
+    """Like `measure`, with the connections split evenly over several nodes (one wrk per node, run together; each
+    node gets its own signed request, as the Host header differs). Throughput is the sum, latencies the worst
+    node's, CPU the sum of every node's process tree."""
+    if len(nodes) == 1:
+        row = measure(ctx, nodes[0], op_name, target, body, conns, strict_sockets=True)
+        if row is not None:
+            row["server"] = label
+        return row
+    split = [conns // len(nodes) + (1 if n < conns % len(nodes) else 0) for n in range(len(nodes))]
+    active = [(node, c) for node, c in zip(nodes, split) if c > 0]
+    scripts = []
+    for node, _ in active:
+        script = ctx.workdir / f"{label}-{node.name}-{op_name}-{conns}.lua"
+        write_lua(script, *presign(node.port, target, body))
+        scripts.append(script)
+
+    def run_all(seconds: int) -> list[dict]:
+        with concurrent.futures.ThreadPoolExecutor(len(active)) as pool:
+            futures = [pool.submit(run_wrk, script, node.port, c, seconds) for script, (node, c) in zip(scripts, active)]
+            return [f.result()[0] for f in futures]
+
+    if ctx.args.warmup > 0:
+        run_all(ctx.args.warmup)
+    t0 = sum(node.cpu() for node in nodes)
+    results = run_all(ctx.args.duration)
+    t1 = sum(node.cpu() for node in nodes)
+    n = sum(r["requests"] for r in results)
+    secs = max(r["duration_us"] for r in results) / 1e6 or ctx.args.duration
+    cpu_s = (t1 - t0) / CLK_TCK
+    status = sum(r["status"] for r in results)
+    sock_errs = sum(r[k] for r in results for k in ("connect", "read", "write", "timeout"))
+    row = {
+        "server": label, "op": op_name, "target": target, "connections": conns, "requests": n,
+        "seconds": round(secs, 3), "rps": round(sum(r["requests"] / (r["duration_us"] / 1e6) for r in results if r["duration_us"]), 1),
+        "p50_ms": max(r["p50_us"] for r in results) / 1000, "p99_ms": max(r["p99_us"] for r in results) / 1000,
+        "cpu_us_per_req": round(cpu_s * 1e6 / n, 1) if n else None, "server_cpu_cores": round(cpu_s / secs, 2),
+        "non_2xx": status, "nodes": len(nodes),
+    }
+    ctx.rows.append(row)
+    print(f"  {label + ' ' + op_name + ' c=' + str(conns):<34} {row['rps']:>10.0f} req/s  p50 {row['p50_ms']:7.2f} ms  "
+          f"p99 {row['p99_ms']:7.2f} ms  cpu {row['cpu_us_per_req'] or float('nan'):8.1f} us/req  non2xx {status}  "
+          f"sockerr {sock_errs}", flush=True)
+    if status:
+        ctx.failures.append(f"{label} {op_name} c={conns}: {status} non-2xx responses of {n}")
+    if sock_errs:
+        ctx.failures.append(f"{label} {op_name} c={conns}: socket errors")
+    for node in nodes:
+        if not node.alive():
+            ctx.failures.append(f"{label}: {node.name} died; log tail:\n{node.tail()}")
+    return row
+
+
+STORE_VARIANTS = {"sqlite": ("sqlite", 1), "postgres": ("postgres", 1), "postgres-2": ("postgres", 2)}
+
+
+def compare_stores(ctx: Ctx, variants: list[str], ops: list[str], concs: list[int]) -> tuple[str, str]:
+    """Encrypt and CreateKey (or `ops`) on each store variant, one after the other, on a quiet machine: SQLite on one
+    node, PostgreSQL on one node and on two nodes sharing the database. Returns the table as text and Markdown."""
+    for variant in variants:
+        store, nodes = STORE_VARIANTS[variant]
+        print(f"[bench] store {store}, {nodes} node(s)", flush=True)
+        cluster = start_cluster(ctx.workdir, store, nodes, name=f"coffer-{variant}")
+        try:
+            wait_kms(cluster[0].endpoint, 60)
+            for node in cluster[1:]:
+                wait_kms(node.endpoint, 60)
+            fixtures = make_fixtures(cluster[0].endpoint)
+            for node in cluster:
+                wait_idle(node, timeout=120)
+            for op_name in ops:
+                op = OPS_BY_NAME[op_name]
+                for c in concs:
+                    measure_nodes(ctx, variant, cluster, op_name, op.target, op.body(fixtures), c)
+        finally:
+            for node in cluster:
+                stop_server(node)
+    idx = {(r["server"], r["op"], r["connections"]): r for r in ctx.rows}
+    head = ["operation", "conns"]
+    for v in variants:
+        head += [f"{v} rps", "p99 ms", "CPU us/req"] + ([] if v == "sqlite" else ["vs sqlite"])
+    body = []
+    for op_name in ops:
+        for c in concs:
+            base = idx.get(("sqlite", op_name, c))
+            cols = [op_name, str(c)]
+            for v in variants:
+                r = idx.get((v, op_name, c))
+                cols += [fmt(r and r["rps"], ",.0f"), fmt(r and r["p99_ms"], ".2f"), fmt(r and r["cpu_us_per_req"], ".0f")]
+                if v != "sqlite":
+                    q = ratio(r and r["rps"], base and base["rps"])
+                    cols.append(f"{q * 100:.0f}%" if q else "-")
+            body.append(cols)
+    widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
+    text = "\n".join("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cols, widths)))
+                     for cols in [head, ["-" * w for w in widths], *body])
+    md = "\n".join(["| " + " | ".join(head) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|",
+                    *("| " + " | ".join(b) + " |" for b in body)])
+    return text, md
 
 
 def postgres_config(workdir: Path) -> dict:
@@ -999,6 +1113,11 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite",
                     help="Coffer's store: sqlite (default) or postgres (a fresh database on the server that "
                          "scripts/start-test-postgres starts, or COFFER_BENCH_POSTGRES_URL)")
+    ap.add_argument("--nodes", type=int, choices=[1, 2], default=1,
+                    help="Coffer nodes sharing the store (2 needs --store postgres; the connections are split evenly)")
+    ap.add_argument("--compare-stores", metavar="VARIANTS", nargs="?", const="sqlite,postgres,postgres-2",
+                    help="only compare Coffer on stores, side by side: sqlite, postgres (1 node), postgres-2 (2 nodes on "
+                         "one database); default all three, ops Encrypt64,CreateKey unless --ops is given")
     ap.add_argument("--rsa-baseline", choices=["auto", "yes", "no"], default="auto",
                     help="measure the bare RSA-OAEP decryption rate, 1 and 2 processes (auto: for the "
                          "ImportKeyMaterial sizes measured; full runs also RSA_2048 and RSA_4096 otherwise)")
@@ -1013,7 +1132,7 @@ def parse_args() -> argparse.Namespace:
     a.duration = a.duration or (2 if a.smoke else 10)
     a.warmup = a.warmup if a.warmup is not None else (1 if a.smoke else 3)
     a.concurrency = [int(x) for x in (a.concurrency or ("1,16" if a.smoke else "1,16,64")).split(",")]
-    a.ops = (a.ops.split(",") if a.ops else (SMOKE_OPS if a.smoke else list(ALL_OPS)))
+    a.ops = (a.ops.split(",") if a.ops else (SMOKE_OPS if a.smoke else ["Encrypt64", "CreateKey"] if a.compare_stores else list(ALL_OPS)))
     for o in a.ops:
         if o not in ALL_OPS:
             ap.error(f"unknown operation {o}; known: {', '.join(ALL_OPS)}")
@@ -1026,7 +1145,46 @@ def parse_args() -> argparse.Namespace:
         ap.error("--import-calls must not exceed --import-pool (every timed call must find a key in the pool)")
     a.import_ondemand = a.import_ondemand or (1 if a.smoke else 3)
     a.servers = a.servers.split(",")
+    if a.nodes > 1 and a.store != "postgres":
+        ap.error("--nodes 2 needs --store postgres (SQLite is one node's store)")
+    if a.compare_stores:
+        a.compare_stores = a.compare_stores.split(",")
+        for v in a.compare_stores:
+            if v not in STORE_VARIANTS:
+                ap.error(f"unknown store variant {v}; known: {', '.join(STORE_VARIANTS)}")
     return a
+
+
+def run_store_comparison(ctx: Ctx, started: float, load_before: tuple) -> int:
+    """`--compare-stores`: Coffer alone on each store variant; one table, results written like a normal run."""
+    args = ctx.args
+    text = md = ""
+    try:
+        text, md = compare_stores(ctx, args.compare_stores, [o for o in args.ops if o in OPS_BY_NAME], args.concurrency)
+    except Exception as e:  # noqa: BLE001
+        ctx.failures.append(f"aborted: {type(e).__name__}: {e}")
+    finally:
+        stop_all()
+    print()
+    print(text)
+    for f in ctx.failures:
+        print(f"FAILURE: {f}")
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    name = f"{stamp}-stores"
+    result = {
+        "timestamp": stamp, "mode": "stores", "git": git_rev(), "elapsed_s": round(time.time() - started, 1),
+        "settings": {"duration_s": args.duration, "warmup_s": args.warmup, "connections": args.concurrency,
+                     "ops": args.ops, "variants": args.compare_stores},
+        "machine": {"cpus": os.cpu_count(), "kernel": platform.release(), "loadavg_before": load_before,
+                    "loadavg_after": os.getloadavg()},
+        "rows": ctx.rows, "failures": ctx.failures,
+    }
+    (out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / f"{name}.md").write_text(md + "\n")
+    print(f"\n[bench] wrote {out / (name + '.json')} and .md ({result['elapsed_s']} s)")
+    return 1 if ctx.failures else 0
 
 
 def main() -> int:
@@ -1049,12 +1207,17 @@ def main() -> int:
     print(f"[bench] {mode} run: ops={','.join(args.ops)} connections={args.concurrency} "
           f"warm-up {args.warmup}s + {args.duration}s per case; workdir {workdir}", flush=True)
 
+    if args.compare_stores:
+        return run_store_comparison(ctx, started, load_before)
+
     servers: dict[str, Server] = {}
+    coffer_nodes: list[Server] = []
     fixtures: dict[str, Fixtures] = {}
     imp: dict = {"moto_status": "not probed"}
     try:
         if "coffer" in args.servers:
-            servers["coffer"] = start_coffer(workdir, config=postgres_config(workdir) if args.store == "postgres" else None)
+            coffer_nodes = start_cluster(workdir, args.store, args.nodes, name="coffer")
+            servers["coffer"] = coffer_nodes[0]
         if "moto" in args.servers:
             servers["moto"] = start_moto(workdir)
         if "nginx" in args.servers:
@@ -1127,6 +1290,9 @@ def main() -> int:
                                     c, strict_sockets=(name == "coffer"))
                         continue
                     op = OPS_BY_NAME[op_name]
+                    if name == "coffer" and len(coffer_nodes) > 1:
+                        measure_nodes(ctx, "coffer", coffer_nodes, op_name, op.target, op.body(fixtures[name]), c)
+                        continue
                     # moto's threaded dev server may drop or time out connections under load: warn, don't fail.
                     measure(ctx, servers[name], op_name, op.target, op.body(fixtures[name]), c,
                             strict_sockets=(name == "coffer"))
