@@ -109,7 +109,21 @@ public final class PostgresKeyStore: KeyStore {
                 """,
                 "CREATE INDEX key_grant_retiring ON key_grant (retiring_principal, region) WHERE retiring_principal IS NOT NULL",
             ]
-        )
+        ),
+        (
+            "v2-rotation-usage",
+            [
+                "ALTER TABLE kms_key ADD COLUMN next_rotation DOUBLE PRECISION",
+                "CREATE INDEX kms_key_next_rotation ON kms_key (next_rotation) WHERE next_rotation IS NOT NULL",
+                """
+                CREATE TABLE key_usage (
+                    account TEXT NOT NULL, region TEXT NOT NULL, key_id TEXT NOT NULL, operation TEXT NOT NULL,
+                    timestamp DOUBLE PRECISION NOT NULL, request_id TEXT NOT NULL, event_id TEXT NOT NULL,
+                    PRIMARY KEY (account, region, key_id),
+                    FOREIGN KEY (account, region, key_id) REFERENCES kms_key (account, region, key_id) ON DELETE CASCADE)
+                """,
+            ]
+        ),
     ]
 
     /// An arbitrary constant: the advisory lock that serialises migrations of nodes starting together.
@@ -225,9 +239,9 @@ public final class PostgresKeyStore: KeyStore {
             try await self.client.withTransaction(logger: logger) { tx in
                 try await tx.query(
                     """
-                    INSERT INTO kms_key (account, region, key_id, deletion_date, next_expiry, document)
+                    INSERT INTO kms_key (account, region, key_id, deletion_date, next_expiry, next_rotation, document)
                     VALUES (\(key.scope.accountID), \(key.scope.region), \(key.id.rawValue), \(key.deletionDate?.timeIntervalSince1970),
-                            \(key.nextExpiry?.timeIntervalSince1970), \(document))
+                            \(key.nextExpiry?.timeIntervalSince1970), \(key.rotationDue?.timeIntervalSince1970), \(document))
                     """,
                     logger: logger
                 )
@@ -303,7 +317,7 @@ public final class PostgresKeyStore: KeyStore {
                 try await tx.query(
                     """
                     UPDATE kms_key SET deletion_date = \(record.deletionDate?.timeIntervalSince1970), next_expiry = \(record.nextExpiry?.timeIntervalSince1970),
-                        document = \(updated)
+                        next_rotation = \(record.rotationDue?.timeIntervalSince1970), document = \(updated)
                     WHERE account = \(scope.accountID) AND region = \(scope.region) AND key_id = \(id.rawValue)
                     """,
                     logger: logger
@@ -340,6 +354,59 @@ public final class PostgresKeyStore: KeyStore {
             try await self.documents(
                 "SELECT document FROM kms_key WHERE next_expiry IS NOT NULL AND next_expiry <= \(date.timeIntervalSince1970) ORDER BY next_expiry LIMIT \(limit)"
             ).map { try Self.decode(KeyRecord.self, $0) }.map { ($0.scope, $0.id) }
+        }
+    }
+
+    public func keysDueForRotation(at date: Date, limit: Int) async throws(KMSError) -> [(Scope, KeyID)] {
+        try await translate {
+            try await self.documents(
+                "SELECT document FROM kms_key WHERE next_rotation IS NOT NULL AND next_rotation <= \(date.timeIntervalSince1970) ORDER BY next_rotation LIMIT \(limit)"
+            ).map { try Self.decode(KeyRecord.self, $0) }.map { ($0.scope, $0.id) }
+        }
+    }
+
+    public func recordUsages(_ usages: [KeyUsageRecord]) async throws(KMSError) {
+        guard !usages.isEmpty else { return }
+        let logger = self.logger
+        try await translate {
+            try await self.client.withTransaction(logger: logger) { tx in
+                for usage in usages {
+                    // Only for a key that still exists; only if newer than what is stored (several nodes write).
+                    try await tx.query(
+                        """
+                        INSERT INTO key_usage (account, region, key_id, operation, timestamp, request_id, event_id)
+                        SELECT \(usage.scope.accountID), \(usage.scope.region), \(usage.keyID.rawValue), \(usage.operation.rawValue),
+                            \(usage.timestamp.timeIntervalSince1970), \(usage.requestID), \(usage.eventID)
+                        WHERE EXISTS (SELECT 1 FROM kms_key WHERE account = \(usage.scope.accountID) AND region = \(usage.scope.region)
+                            AND key_id = \(usage.keyID.rawValue))
+                        ON CONFLICT (account, region, key_id) DO UPDATE SET operation = EXCLUDED.operation, timestamp = EXCLUDED.timestamp,
+                            request_id = EXCLUDED.request_id, event_id = EXCLUDED.event_id
+                        WHERE EXCLUDED.timestamp > key_usage.timestamp
+                        """,
+                        logger: logger
+                    )
+                }
+            }
+        }
+    }
+
+    public func usage(of keyID: KeyID, in scope: Scope) async throws(KMSError) -> KeyUsageRecord? {
+        try await translate {
+            let rows = try await self.client.query(
+                """
+                SELECT operation, timestamp, request_id, event_id FROM key_usage
+                WHERE account = \(scope.accountID) AND region = \(scope.region) AND key_id = \(keyID.rawValue)
+                """,
+                logger: self.logger
+            )
+            for try await (operation, timestamp, requestID, eventID) in rows.decode((String, Double, String, String).self) {
+                guard let operation = OperationName(rawValue: operation) else { return nil }
+                return KeyUsageRecord(
+                    scope: scope, keyID: keyID, operation: operation, timestamp: Date(timeIntervalSince1970: timestamp), requestID: requestID,
+                    eventID: eventID
+                )
+            }
+            return nil
         }
     }
 

@@ -114,6 +114,25 @@ public final class SQLiteKeyStore: KeyStore {
                     """
             )
         }
+        migrator.registerMigration("v4-rotation-usage") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE kms_key ADD COLUMN next_rotation DOUBLE;
+                    CREATE INDEX kms_key_next_rotation ON kms_key (next_rotation) WHERE next_rotation IS NOT NULL;
+                    CREATE TABLE key_usage (
+                        account TEXT NOT NULL,
+                        region TEXT NOT NULL,
+                        key_id TEXT NOT NULL,
+                        operation TEXT NOT NULL,
+                        timestamp DOUBLE NOT NULL,
+                        request_id TEXT NOT NULL,
+                        event_id TEXT NOT NULL,
+                        PRIMARY KEY (account, region, key_id),
+                        FOREIGN KEY (account, region, key_id) REFERENCES kms_key (account, region, key_id) ON DELETE CASCADE
+                    );
+                    """
+            )
+        }
         return migrator
     }
 
@@ -153,10 +172,10 @@ public final class SQLiteKeyStore: KeyStore {
     public func insertKey(_ key: KeyRecord, materials: [SealedMaterial]) async throws(KMSError) {
         try await run({ db in
             try db.executeCached(
-                sql: "INSERT INTO kms_key (account, region, key_id, deletion_date, next_expiry, document) VALUES (?, ?, ?, ?, ?, ?)",
+                sql: "INSERT INTO kms_key (account, region, key_id, deletion_date, next_expiry, next_rotation, document) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [
                     key.scope.accountID, key.scope.region, key.id.rawValue, key.deletionDate?.timeIntervalSince1970,
-                    key.nextExpiry?.timeIntervalSince1970, try Self.encode(key),
+                    key.nextExpiry?.timeIntervalSince1970, key.rotationDue?.timeIntervalSince1970, try Self.encode(key),
                 ]
             )
             for material in materials {
@@ -207,10 +226,10 @@ public final class SQLiteKeyStore: KeyStore {
             var changes = MaterialChanges()
             try mutate(&record, &changes)
             try db.executeCached(
-                sql: "UPDATE kms_key SET deletion_date = ?, next_expiry = ?, document = ? WHERE account = ? AND region = ? AND key_id = ?",
+                sql: "UPDATE kms_key SET deletion_date = ?, next_expiry = ?, next_rotation = ?, document = ? WHERE account = ? AND region = ? AND key_id = ?",
                 arguments: [
-                    record.deletionDate?.timeIntervalSince1970, record.nextExpiry?.timeIntervalSince1970, try Self.encode(record),
-                    scope.accountID, scope.region, id.rawValue,
+                    record.deletionDate?.timeIntervalSince1970, record.nextExpiry?.timeIntervalSince1970,
+                    record.rotationDue?.timeIntervalSince1970, try Self.encode(record), scope.accountID, scope.region, id.rawValue,
                 ]
             )
             for materialID in changes.delete {
@@ -231,6 +250,56 @@ public final class SQLiteKeyStore: KeyStore {
             return record
         }, write: true)
         return updated
+    }
+
+    public func keysDueForRotation(at date: Date, limit: Int) async throws(KMSError) -> [(Scope, KeyID)] {
+        let rows: [KeyRecord] = try await run({ db in
+            let documents = try String.fetchAll(
+                db.cachedStatement(sql: "SELECT document FROM kms_key WHERE next_rotation IS NOT NULL AND next_rotation <= ? ORDER BY next_rotation LIMIT ?"),
+                arguments: [date.timeIntervalSince1970, limit]
+            )
+            return try documents.map(Self.decode)
+        }, write: false)
+        return rows.map { ($0.scope, $0.id) }
+    }
+
+    public func recordUsages(_ usages: [KeyUsageRecord]) async throws(KMSError) {
+        guard !usages.isEmpty else { return }
+        try await run({ db in
+            for usage in usages {
+                // Only for a key that still exists; only if newer than what is stored.
+                try db.executeCached(
+                    sql: """
+                        INSERT INTO key_usage (account, region, key_id, operation, timestamp, request_id, event_id)
+                        SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM kms_key WHERE account = ? AND region = ? AND key_id = ?)
+                        ON CONFLICT (account, region, key_id) DO UPDATE SET operation = excluded.operation, timestamp = excluded.timestamp,
+                            request_id = excluded.request_id, event_id = excluded.event_id
+                        WHERE excluded.timestamp > key_usage.timestamp
+                        """,
+                    arguments: [
+                        usage.scope.accountID, usage.scope.region, usage.keyID.rawValue, usage.operation.rawValue,
+                        usage.timestamp.timeIntervalSince1970, usage.requestID, usage.eventID,
+                        usage.scope.accountID, usage.scope.region, usage.keyID.rawValue,
+                    ]
+                )
+            }
+        }, write: true)
+    }
+
+    public func usage(of keyID: KeyID, in scope: Scope) async throws(KMSError) -> KeyUsageRecord? {
+        try await run({ db in
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT operation, timestamp, request_id, event_id FROM key_usage WHERE account = ? AND region = ? AND key_id = ?"),
+                    arguments: [scope.accountID, scope.region, keyID.rawValue]
+                ),
+                let operation = OperationName(rawValue: row["operation"])
+            else { return nil }
+            return KeyUsageRecord(
+                scope: scope, keyID: keyID, operation: operation, timestamp: Date(timeIntervalSince1970: row["timestamp"]),
+                requestID: row["request_id"], eventID: row["event_id"]
+            )
+        }, write: false)
     }
 
     public func keysWithExpiringMaterial(at date: Date, limit: Int) async throws(KMSError) -> [(Scope, KeyID)] {

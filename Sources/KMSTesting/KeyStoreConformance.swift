@@ -20,6 +20,8 @@ public enum KeyStoreConformance {
     }
 
     public static let checks: [Check] = [
+        Check("keysDueForRotationAreEnabledKeysWithRotationOnInDueOrder", keysDueForRotationAreEnabledKeysWithRotationOnInDueOrder),
+        Check("usagesKeepTheLatestAndGoWithTheirKey", usagesKeepTheLatestAndGoWithTheirKey),
         Check("insertedKeysReadBackEqual", insertedKeysReadBackEqual),
         Check("insertingADuplicateKeyIsAlreadyExists", insertingADuplicateKeyIsAlreadyExists),
         Check("updateKeyAppliesTheMutation", updateKeyAppliesTheMutation),
@@ -295,5 +297,54 @@ public enum KeyStoreConformance {
         let record = try #require(try await store.key(keyID(1), in: Self.scope))
         #expect(record.tags.count == 50)
         #expect(Set(record.tags.map(\.key)) == Set((0..<50).map { "t\($0)" }))
+    }
+
+    static func keysDueForRotationAreEnabledKeysWithRotationOnInDueOrder(_ store: any KeyStore) async throws {
+        func rotating(_ n: Int, dueIn days: Double, scope: Scope = Fixtures.scope) -> KeyRecord {
+            var record = makeRecord(id: keyID(n), scope: scope)
+            record.rotationPeriodInDays = 90
+            record.nextRotationDate = Fixtures.epoch.addingTimeInterval(days * 86_400)
+            return record
+        }
+        try await store.insertKey(rotating(1, dueIn: 2), materials: [])
+        try await store.insertKey(rotating(2, dueIn: 1, scope: Fixtures.otherRegion), materials: [])
+        try await store.insertKey(rotating(3, dueIn: 5), materials: [])
+        var disabled = rotating(4, dueIn: 0)
+        disabled.enabled = false
+        try await store.insertKey(disabled, materials: [])
+        var off = rotating(5, dueIn: 0)
+        off.rotationPeriodInDays = nil
+        try await store.insertKey(off, materials: [])
+        let at3 = Fixtures.epoch.addingTimeInterval(3 * 86_400)
+        #expect(try await store.keysDueForRotation(at: at3, limit: 10).map(\.1) == [keyID(2), keyID(1)])
+        #expect(try await store.keysDueForRotation(at: at3, limit: 1).map(\.1) == [keyID(2)])
+        // An update moves the schedule; enabling the disabled key makes it due (it catches up).
+        _ = try await store.updateKey(keyID(2), in: Fixtures.otherRegion) { (record: inout KeyRecord) throws(KMSError) in
+            record.nextRotationDate = Fixtures.epoch.addingTimeInterval(90 * 86_400)
+        }
+        _ = try await store.updateKey(keyID(4), in: Self.scope) { (record: inout KeyRecord) throws(KMSError) in record.enabled = true }
+        #expect(try await store.keysDueForRotation(at: at3, limit: 10).map(\.1) == [keyID(4), keyID(1)])
+    }
+
+    static func usagesKeepTheLatestAndGoWithTheirKey(_ store: any KeyStore) async throws {
+        try await store.insertKey(makeRecord(id: keyID(1)), materials: [])
+        func usage(_ operation: OperationName, at seconds: Double, key: Int = 1) -> KeyUsageRecord {
+            KeyUsageRecord(
+                scope: Self.scope, keyID: keyID(key), operation: operation, timestamp: Fixtures.epoch.addingTimeInterval(seconds),
+                requestID: "r\(seconds)", eventID: "e\(seconds)"
+            )
+        }
+        #expect(try await store.usage(of: keyID(1), in: Self.scope) == nil)
+        try await store.recordUsages([usage(.encrypt, at: 10), usage(.decrypt, at: 5), usage(.sign, at: 1, key: 2)])
+        #expect(try await store.usage(of: keyID(1), in: Self.scope) == usage(.encrypt, at: 10))
+        #expect(try await store.usage(of: keyID(2), in: Self.scope) == nil)
+        try await store.recordUsages([usage(.decrypt, at: 9)])
+        #expect(try await store.usage(of: keyID(1), in: Self.scope)?.operation == .encrypt)
+        try await store.recordUsages([usage(.generateMac, at: 11)])
+        #expect(try await store.usage(of: keyID(1), in: Self.scope) == usage(.generateMac, at: 11))
+        #expect(try await store.usage(of: keyID(1), in: Fixtures.otherRegion) == nil)
+        try await store.deleteKey(keyID(1), in: Self.scope)
+        try await store.insertKey(makeRecord(id: keyID(1)), materials: [])
+        #expect(try await store.usage(of: keyID(1), in: Self.scope) == nil)
     }
 }

@@ -11,6 +11,7 @@ enum StateOutcome: Sendable, CustomStringConvertible {
     case s4  // KMSInvalidStateException: <arn> is not pending deletion.
     case s5  // KMSInvalidStateException: <arn> is pending import because ...
     case invalidState  // KMSInvalidStateException, wording unspecified
+    case u6  // UnsupportedOperationException: <arn> origin is EXTERNAL which is not valid for this operation.
 
     func expectedError(arn: String) -> KMSError? {
         switch self {
@@ -18,6 +19,7 @@ enum StateOutcome: Sendable, CustomStringConvertible {
         case .d1: return KMSError(.disabled, "\(arn) is disabled.")
         case .s3: return KMSError(.kmsInvalidState, "\(arn) is pending deletion.")
         case .s4: return KMSError(.kmsInvalidState, "\(arn) is not pending deletion.")
+        case .u6: return KMSError(.unsupportedOperation, "\(arn) origin is EXTERNAL which is not valid for this operation.")
         case .s5:
             return KMSError(
                 .kmsInvalidState,
@@ -34,6 +36,7 @@ enum StateOutcome: Sendable, CustomStringConvertible {
         case .s4: "S4"
         case .s5: "S5"
         case .invalidState: "KMSInvalidState"
+        case .u6: "U6"
         }
     }
 }
@@ -125,7 +128,9 @@ struct StateRow: Sendable, CustomTestStringConvertible {
         StateRow(.getParametersForImport, .allowed, .allowed, .invalidState, .allowed),
         StateRow(.deleteImportedKeyMaterial, .allowed, .allowed, .allowed, .allowed),
         StateRow(.getPublicKey, .allowed, .allowed, .s3, .s5),  // PI: spec §8 note recommends S5 before any import
-        StateRow(.getKeyRotationStatus, .allowed, .allowed, .allowed, .allowed),
+        StateRow(.getKeyRotationStatus, .allowed, .allowed, .allowed, .u6),
+        StateRow(.enableKeyRotation, .allowed, .d1, .s3, .u6),
+        StateRow(.disableKeyRotation, .allowed, .d1, .s3, .u6),
     ]
 
     @Test(arguments: importAndReadRows)

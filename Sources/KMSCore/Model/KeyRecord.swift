@@ -92,6 +92,12 @@ public struct KeyRecord: Sendable, Hashable, Codable {
     public var lastExpirationModel: ExpirationModel?
     /// Bumped on every grant change, so that cached grant lists are keyed by it; nil while the key never had a grant.
     public var grantsVersion: Int?
+    /// Automatic rotation: the period while it is enabled (nil while disabled).
+    public var rotationPeriodInDays: Int?
+    /// When the next automatic rotation is due (while enabled): the schedule base plus the period.
+    public var nextRotationDate: Date?
+    /// When automatic rotation was last enabled or the key last rotated automatically; a new period counts from here.
+    public var rotationScheduleBase: Date?
 
     public init(
         id: KeyID, scope: Scope, creationDate: Date, description: String, keySpec: KeySpec, keyUsage: KeyUsage,
@@ -148,6 +154,13 @@ public struct KeyRecord: Sendable, Hashable, Codable {
             return expired
         }
         return deleted
+    }
+
+    /// When the rotation service should rotate this key: its NextRotationDate while it is Enabled with automatic
+    /// rotation on; nil otherwise (a disabled or pending-deletion key is not rotated, and catches up once Enabled).
+    public var rotationDue: Date? {
+        guard rotationPeriodInDays != nil, state == .enabled else { return nil }
+        return nextRotationDate
     }
 
     /// The CURRENT material, if any.

@@ -12,14 +12,21 @@ public enum KeyStateRules {
         case cryptographic
         /// CancelKeyDeletion: needs PendingDeletion (S4).
         case pendingDeletionOnly
+        /// Enable/DisableKeyRotation: Disabled D1, PendingDeletion S3, PendingImport U6 (only EXTERNAL keys are).
+        case rotationSetting
+        /// GetKeyRotationStatus: every state but PendingImport (U6).
+        case rotationStatus
     }
 
     static func policy(for operation: OperationName) -> Policy {
         switch operation {
         case .describeKey, .getKeyPolicy, .listKeyPolicies, .listResourceTags, .putKeyPolicy, .deleteAlias,
-            .listAliases, .listGrants, .retireGrant, .revokeGrant, .getKeyLastUsage, .listKeyRotations, .deleteImportedKeyMaterial,
-            .getKeyRotationStatus:
+            .listAliases, .listGrants, .retireGrant, .revokeGrant, .getKeyLastUsage, .listKeyRotations, .deleteImportedKeyMaterial:
             return .always
+        case .enableKeyRotation, .disableKeyRotation:
+            return .rotationSetting
+        case .getKeyRotationStatus:
+            return .rotationStatus
         case .createAlias, .tagResource, .untagResource, .updateKeyDescription, .updateAlias, .scheduleKeyDeletion,
             .getParametersForImport, .importKeyMaterial:
             return .notPendingDeletion
@@ -56,7 +63,21 @@ public enum KeyStateRules {
             }
         case .pendingDeletionOnly:
             if state != .pendingDeletion { throw KMSError.invalidState("\(arn) is not pending deletion.") }
+        case .rotationSetting:
+            switch state {
+            case .disabled: throw KMSError(.disabled, "\(arn) is disabled.")
+            case .pendingDeletion: throw pendingDeletion(arn)
+            case .pendingImport: throw externalOrigin(arn)
+            default: return
+            }
+        case .rotationStatus:
+            if state == .pendingImport { throw externalOrigin(arn) }
         }
+    }
+
+    /// U6.
+    static func externalOrigin(_ arn: String) -> KMSError {
+        KMSError.unsupported("\(arn) origin is EXTERNAL which is not valid for this operation.")
     }
 
     static func pendingDeletion(_ arn: String) -> KMSError {

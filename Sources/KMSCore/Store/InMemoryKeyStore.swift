@@ -20,6 +20,7 @@ public actor InMemoryKeyStore: KeyStore {
     private var meta: [String: [UInt8]] = [:]
     private var wrappingKeyRecords: [String: StoredWrappingKey] = [:]
     private var grantRecords: [ScopedKey: [GrantRecord]] = [:]
+    private var usages: [ScopedKey: KeyUsageRecord] = [:]
 
     public init() {}
 
@@ -55,6 +56,22 @@ public actor InMemoryKeyStore: KeyStore {
         let due = keyRecords.values.filter { ($0.nextExpiry ?? .distantFuture) <= date }.sorted { $0.id < $1.id }
         return due.prefix(limit).map { ($0.scope, $0.id) }
     }
+
+    public func keysDueForRotation(at date: Date, limit: Int) -> [(Scope, KeyID)] {
+        let due = keyRecords.values.compactMap { record in record.rotationDue.map { (record, $0) } }.filter { $0.1 <= date }
+        return due.sorted { ($0.1, $0.0.id) < ($1.1, $1.0.id) }.prefix(limit).map { ($0.0.scope, $0.0.id) }
+    }
+
+    public func recordUsages(_ recorded: [KeyUsageRecord]) {
+        for usage in recorded {
+            let s = slot(usage.keyID, usage.scope)
+            guard keyRecords[s] != nil else { continue }
+            if let existing = usages[s], existing.timestamp >= usage.timestamp { continue }
+            usages[s] = usage
+        }
+    }
+
+    public func usage(of keyID: KeyID, in scope: Scope) -> KeyUsageRecord? { usages[slot(keyID, scope)] }
 
     public func insertWrappingKey(_ key: StoredWrappingKey) { wrappingKeyRecords[key.id] = key }
 
@@ -97,6 +114,7 @@ public actor InMemoryKeyStore: KeyStore {
         keyRecords[s] = nil
         materials[s] = nil
         grantRecords[s] = nil
+        usages[s] = nil
         aliasRecords = aliasRecords.filter { !($0.key.account == scope.accountID && $0.key.region == scope.region && $0.value.targetKeyID == id) }
     }
 

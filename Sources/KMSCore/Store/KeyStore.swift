@@ -40,6 +40,25 @@ public struct StoredWrappingKey: Sendable, Hashable {
     }
 }
 
+/// The last successful cryptographic use of a key (GetKeyLastUsage), as recorded.
+public struct KeyUsageRecord: Sendable, Hashable {
+    public var scope: Scope
+    public var keyID: KeyID
+    public var operation: OperationName
+    public var timestamp: Date
+    public var requestID: String
+    public var eventID: String
+
+    public init(scope: Scope, keyID: KeyID, operation: OperationName, timestamp: Date, requestID: String, eventID: String) {
+        self.scope = scope
+        self.keyID = keyID
+        self.operation = operation
+        self.timestamp = timestamp
+        self.requestID = requestID
+        self.eventID = eventID
+    }
+}
+
 /// An alias as stored.
 public struct AliasRecord: Sendable, Hashable, Codable {
     public var name: AliasName
@@ -73,6 +92,14 @@ public protocol KeyStore: Sendable {
     ) async throws(KMSError) -> KeyRecord
     /// Keys (of every scope) with a material whose ValidTo is at or before `date`.
     func keysWithExpiringMaterial(at date: Date, limit: Int) async throws(KMSError) -> [(Scope, KeyID)]
+    /// Keys (of every scope) whose `rotationDue` is at or before `date`, earliest first.
+    func keysDueForRotation(at date: Date, limit: Int) async throws(KMSError) -> [(Scope, KeyID)]
+
+    /// Records key usages: per key the one with the latest timestamp is kept; usages of keys that no longer exist are
+    /// dropped. Deleted with their key.
+    func recordUsages(_ usages: [KeyUsageRecord]) async throws(KMSError)
+    /// The last recorded usage of a key, or nil.
+    func usage(of keyID: KeyID, in scope: Scope) async throws(KMSError) -> KeyUsageRecord?
     /// Stores a wrapping key issued by GetParametersForImport.
     func insertWrappingKey(_ key: StoredWrappingKey) async throws(KMSError)
     /// A wrapping key by ID, or nil once deleted.

@@ -2,7 +2,8 @@ import KMSCore
 import Logging
 import ServiceLifecycle
 
-/// Deletes keys whose deletion window has passed, key material past its ValidTo, and expired wrapping keys.
+/// Deletes keys whose deletion window has passed, key material past its ValidTo, and expired wrapping keys; rotates
+/// keys whose automatic rotation is due.
 /// A `Service` in the application's group, so it stops with the server. Lookups also apply both dates at each use,
 /// so the sweeper's period only bounds how long deleted secrets stay on disk.
 public struct KeyDeletionSweeper: Service {
@@ -30,6 +31,8 @@ public struct KeyDeletionSweeper: Service {
                 if purged > 0 { logger.info("kms.sweeper.deleted", metadata: ["kms.count": "\(purged)"]) }
                 let expired = try await service.expireDueMaterial()
                 if expired > 0 { logger.info("kms.sweeper.material_expired", metadata: ["kms.count": "\(expired)"]) }
+                let rotated = try await service.rotateDueKeys()
+                if rotated > 0 { logger.info("kms.sweeper.rotated", metadata: ["kms.count": "\(rotated)"]) }
             } catch {
                 logger.error("kms.sweeper.failed", metadata: ["kms.error_type": "\(error.wireType)"])
             }
