@@ -13,9 +13,10 @@ public func buildApplication(
     host: String,
     port: Int,
     services: [any Service] = [],
+    developmentClock: DevelopmentClock? = nil,
     logger: Logger
 ) -> some ApplicationProtocol {
-    let responder = KMSResponder(service: service, identities: identities)
+    let responder = KMSResponder(service: service, identities: identities, developmentClock: developmentClock)
     return Application(
         responder: responder,
         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "Coffer"),

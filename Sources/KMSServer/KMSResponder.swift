@@ -18,14 +18,20 @@ public struct KMSResponder: HTTPResponder {
     let model: ServiceModel
     let router: OperationRouter
     let maximumBodySize: Int
+    /// Set when the development clock is on (`CofferDevelopment.AdvanceClock` answers only then).
+    let developmentClock: DevelopmentClock?
+    /// SigV4's clock-skew check uses real time, also when the development clock has moved ahead.
+    let signatureClock: any KMSClock
 
-    public init(service: KMSService, identities: IdentityDirectory, maximumBodySize: Int = 1 << 20) {
+    public init(service: KMSService, identities: IdentityDirectory, maximumBodySize: Int = 1 << 20, developmentClock: DevelopmentClock? = nil) {
         self.service = service
         self.identities = identities
         self.verifier = SigV4Verifier(service: "kms", allowedSkew: 15 * 60, allowsUnsignedPayload: false)
         self.model = .bundled
         self.router = .standard
         self.maximumBodySize = maximumBodySize
+        self.developmentClock = developmentClock
+        self.signatureClock = developmentClock?.wallClock ?? service.clock
     }
 
     static let targetHeader = HTTPField.Name("X-Amz-Target")!
@@ -33,6 +39,8 @@ public struct KMSResponder: HTTPResponder {
     static let errorTypeHeader = HTTPField.Name("x-amzn-ErrorType")!
     static let contentType = "application/x-amz-json-1.1"
     static let targetPrefix = "TrentService."
+    /// The development clock's call (not an AWS operation; docs/configuration.md).
+    static let advanceClockTarget = "CofferDevelopment.AdvanceClock"
 
     /// Facts about one request, for its log line.
     struct Outcome {
@@ -88,6 +96,10 @@ public struct KMSResponder: HTTPResponder {
         guard request.method == .post else {
             throw KMSError(.unknownOperation, "Only POST requests to / are supported by the AWS JSON 1.1 protocol.")
         }
+        if let developmentClock, request.headers[Self.targetHeader] == Self.advanceClockTarget {
+            outcome.operation = Self.advanceClockTarget
+            return try await advanceClock(developmentClock, body: bodyBytes)
+        }
         guard let target = request.headers[Self.targetHeader], target.hasPrefix(Self.targetPrefix) else {
             throw KMSError(.unknownOperation, "Missing or unknown X-Amz-Target header.")
         }
@@ -128,7 +140,7 @@ public struct KMSResponder: HTTPResponder {
         let identities = self.identities
         let verified: VerifiedSignature
         do {
-            verified = try verifier.verify(sigRequest, now: service.clock.now()) { accessKeyID in
+            verified = try verifier.verify(sigRequest, now: signatureClock.now()) { accessKeyID in
                 identities.identity(forAccessKeyID: accessKeyID).map {
                     SigV4Credentials(accessKeyID: $0.accessKeyID, secretAccessKey: $0.secretAccessKey, sessionToken: $0.sessionToken)
                 }
@@ -148,6 +160,24 @@ public struct KMSResponder: HTTPResponder {
             principal: principal, accessKeyID: identity.accessKeyID, identityPolicies: identity.policies,
             principalTags: identity.tags, sourceIP: sourceIP, secureTransport: false
         )
+    }
+
+    /// `CofferDevelopment.AdvanceClock`: `{"Seconds": N}` → `{"Now": epoch seconds, "OffsetSeconds": total}`, answered
+    /// after the background work due at the new time has run.
+    private func advanceClock(_ clock: DevelopmentClock, body: [UInt8]) async throws(KMSError) -> ByteBuffer {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(body)
+        } catch {
+            throw KMSError(.serialization, "The request body is not valid JSON: \(error.reason).")
+        }
+        guard case .number(let seconds, _)? = json["Seconds"] else {
+            throw KMSError.validation("Seconds is required: a number from 0 to \(Int(DevelopmentClock.maximumStep)).")
+        }
+        let offset = try await service.advanceDevelopmentClock(clock, by: seconds)
+        var out = ByteBuffer()
+        out.writeString("{\"Now\":\(clock.now().timeIntervalSince1970),\"OffsetSeconds\":\(offset)}")
+        return out
     }
 
     static func partition(for region: String) -> String {

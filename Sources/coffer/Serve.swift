@@ -61,7 +61,10 @@ struct Serve: AsyncParsableCommand {
                 throw ConfigurationError("Cannot open the store at \(databasePath): \(error)")
             }
             let sealer = try await RootKeyLoader.load(source: file.rootKey, dataDir: dataDir, store: store)
-            try await serve(file: file, store: store, sealer: sealer, storeName: databasePath, host: host, port: port, logger: logger)
+            let offset = try await Self.developmentOffset(file, store: store)
+            try await serve(
+                file: file, store: store, sealer: sealer, developmentOffset: offset, storeName: databasePath, host: host, port: port, logger: logger
+            )
         case "postgres":
             guard let url = file.store?.url else { throw ConfigurationError("store.url is required for a postgres store.") }
             let configuration: PostgresClient.Configuration
@@ -75,7 +78,7 @@ struct Serve: AsyncParsableCommand {
             // the server's own client then runs as a Service in its ServiceGroup, beside the change listener, and
             // stops after the HTTP server has drained.
             let preflight = PostgresClient(configuration: configuration, backgroundLogger: logger)
-            let sealer = try await withThrowingTaskGroup(of: Void.self, returning: MaterialSealer.self) { group in
+            let (sealer, offset) = try await withThrowingTaskGroup(of: Void.self, returning: (MaterialSealer, TimeInterval?).self) { group in
                 group.addTask { await preflight.run() }
                 defer { group.cancelAll() }
                 let store = PostgresKeyStore(client: preflight, logger: logger)
@@ -84,12 +87,13 @@ struct Serve: AsyncParsableCommand {
                 } catch {
                     throw ConfigurationError("Cannot prepare the PostgreSQL store at \(name): \((error as? KMSError)?.message ?? "\(error)")")
                 }
-                return try await RootKeyLoader.load(source: file.rootKey, dataDir: dataDir, store: store)
+                let sealer = try await RootKeyLoader.load(source: file.rootKey, dataDir: dataDir, store: store)
+                return (sealer, try await Self.developmentOffset(file, store: store))
             }
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
             let store = PostgresKeyStore(client: client, logger: logger)
             try await serve(
-                file: file, store: store, sealer: sealer, storeName: name, host: host, port: port, logger: logger,
+                file: file, store: store, sealer: sealer, developmentOffset: offset, storeName: name, host: host, port: port, logger: logger,
                 storeServices: [client, PostgresKeyChangeListener(store: store)]
             )
         case let other:
@@ -97,11 +101,17 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
+    /// The development clock's stored offset (0 when new), or nil when the development clock is off.
+    static func developmentOffset(_ file: ServerConfiguration, store: any KeyStore) async throws -> TimeInterval? {
+        guard file.developmentClock == true else { return nil }
+        return try await store.metaValue(DevelopmentClock.offsetMetaName).flatMap(DevelopmentClock.decode) ?? 0
+    }
+
     /// - Parameter storeServices: the store's own services (a connection pool, a change listener), started first and
     ///   stopped last.
     private func serve(
-        file: ServerConfiguration, store: any KeyStore, sealer: MaterialSealer, storeName databasePath: String, host: String, port: Int,
-        logger: Logger, storeServices: [any Service] = []
+        file: ServerConfiguration, store: any KeyStore, sealer: MaterialSealer, developmentOffset: TimeInterval?, storeName databasePath: String,
+        host: String, port: Int, logger: Logger, storeServices: [any Service] = []
     ) async throws {
 
         let identities: IdentityDirectory
@@ -131,14 +141,23 @@ struct Serve: AsyncParsableCommand {
         }
         let pool = WrappingKeyPool(targets: poolTargets)
         let authorization = try file.authorizationMode()
+        var developmentClock: DevelopmentClock?
+        if let stored = developmentOffset {
+            developmentClock = DevelopmentClock(offset: stored)
+            logger.warning(
+                "coffer.development_clock",
+                metadata: ["coffer.offset_seconds": "\(stored)", "coffer.note": "the development clock is on: CofferDevelopment.AdvanceClock moves time forward; not for production"]
+            )
+        }
         let service = KMSService(
-            store: store, sealer: sealer, clock: SystemClock(), random: SystemRandom(), wrappingKeys: pool, authorization: authorization,
-            logger: Logger(label: "coffer.authz")
+            store: store, sealer: sealer, clock: developmentClock ?? SystemClock(), random: SystemRandom(), wrappingKeys: pool,
+            authorization: authorization, logger: Logger(label: "coffer.authz")
         )
         let sweeper = KeyDeletionSweeper(service: service, logger: logger)
         let poolService = WrappingKeyPoolService(pool: pool, logger: logger)
         let app = buildApplication(
-            service: service, identities: identities, host: host, port: port, services: storeServices + [sweeper, poolService], logger: logger
+            service: service, identities: identities, host: host, port: port, services: storeServices + [sweeper, poolService],
+            developmentClock: developmentClock, logger: logger
         )
         logger.info(
             "coffer.start",

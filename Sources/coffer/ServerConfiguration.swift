@@ -31,6 +31,8 @@ struct ServerConfiguration: Decodable {
     var logLevel: String?
     /// Pre-generated wrapping keys per size for GetParametersForImport, e.g. `{"RSA_2048": 4, "RSA_4096": 2}`.
     var wrappingKeyPool: [String: Int]?
+    /// Not for production: a clock that `CofferDevelopment.AdvanceClock` moves forward (docs/configuration.md).
+    var developmentClock: Bool?
     /// `enforce` (the default), `audit` or `off` (docs/authorization.md).
     var authorization: String?
 

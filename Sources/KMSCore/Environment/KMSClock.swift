@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The source of "now" for every time-dependent rule (deletion windows, expiry, signature skew).
 public protocol KMSClock: Sendable {
@@ -25,4 +26,50 @@ public final class FixedClock: KMSClock, @unchecked Sendable {
     public func advance(by interval: TimeInterval) { lock.withLock { current = current.addingTimeInterval(interval) } }
 
     public func set(_ date: Date) { lock.withLock { current = date } }
+}
+
+/// The development clock (`"developmentClock": true`, not an AWS feature): the wall clock plus an offset that only
+/// grows, moved forward by the `CofferDevelopment.AdvanceClock` call so that tests can see keys rotate, imports
+/// expire and deletion windows pass without waiting. The offset is kept in the store (`offsetMetaName`), so a
+/// restarted server keeps the time it had reached.
+public final class DevelopmentClock: KMSClock, Sendable {
+    public static let offsetMetaName = "development-clock-offset"
+    /// At most ten years per call.
+    public static let maximumStep: TimeInterval = 315_360_000
+
+    private let wall: any KMSClock
+    private let offset: Mutex<TimeInterval>
+
+    public init(wall: any KMSClock = SystemClock(), offset: TimeInterval = 0) {
+        self.wall = wall
+        self.offset = Mutex(offset)
+    }
+
+    public func now() -> Date { wall.now().addingTimeInterval(offset.withLock { $0 }) }
+
+    /// The real time, for what must not move with the development clock (SigV4's clock-skew check).
+    public var wallClock: any KMSClock { wall }
+
+    public var offsetSeconds: TimeInterval { offset.withLock { $0 } }
+
+    /// Moves the clock forward; returns the new total offset.
+    @discardableResult
+    public func advance(by seconds: TimeInterval) -> TimeInterval {
+        offset.withLock { offset in
+            offset += seconds
+            return offset
+        }
+    }
+
+    /// The offset as stored (8 bytes, IEEE 754 big-endian) and back.
+    public static func encode(_ offset: TimeInterval) -> [UInt8] {
+        withUnsafeBytes(of: offset.bitPattern.bigEndian) { Array($0) }
+    }
+
+    public static func decode(_ bytes: [UInt8]) -> TimeInterval? {
+        guard bytes.count == 8 else { return nil }
+        let bits = bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let value = TimeInterval(bitPattern: bits)
+        return value.isFinite && value >= 0 ? value : nil
+    }
 }

@@ -107,6 +107,35 @@ public struct KMSService: Sendable {
         return alias.targetKeyID
     }
 
+    /// What one run of the background work did.
+    public struct DueWork: Sendable, Equatable {
+        public var deleted = 0
+        public var expired = 0
+        public var rotated = 0
+    }
+
+    /// The background work due now: keys past their deletion window are deleted, material past its ValidTo expires,
+    /// due keys rotate. Run by the sweeper service, and at once by the development clock's AdvanceClock.
+    public func runDueWork() async throws(KMSError) -> DueWork {
+        var work = DueWork()
+        work.deleted = try await purgeDueKeys()
+        work.expired = try await expireDueMaterial()
+        work.rotated = try await rotateDueKeys()
+        return work
+    }
+
+    /// Moves the development clock forward by `seconds`, keeps the new offset in the store, then runs the work due at
+    /// the new time. Not an AWS operation.
+    public func advanceDevelopmentClock(_ clock: DevelopmentClock, by seconds: TimeInterval) async throws(KMSError) -> TimeInterval {
+        guard seconds.isFinite, (0...DevelopmentClock.maximumStep).contains(seconds) else {
+            throw KMSError.validation("Seconds must be a number from 0 to \(Int(DevelopmentClock.maximumStep)).")
+        }
+        let offset = clock.advance(by: seconds)
+        try await store.setMetaValue(DevelopmentClock.offsetMetaName, DevelopmentClock.encode(offset))
+        _ = try await runDueWork()
+        return offset
+    }
+
     /// Purges keys whose deletion window has passed. Called by the deletion sweeper service.
     /// - Returns: how many keys were deleted.
     public func purgeDueKeys(limit: Int = 500) async throws(KMSError) -> Int {

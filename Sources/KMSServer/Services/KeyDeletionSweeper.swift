@@ -27,12 +27,10 @@ public struct KeyDeletionSweeper: Service {
                 return
             }
             do {
-                let purged = try await service.purgeDueKeys()
-                if purged > 0 { logger.info("kms.sweeper.deleted", metadata: ["kms.count": "\(purged)"]) }
-                let expired = try await service.expireDueMaterial()
-                if expired > 0 { logger.info("kms.sweeper.material_expired", metadata: ["kms.count": "\(expired)"]) }
-                let rotated = try await service.rotateDueKeys()
-                if rotated > 0 { logger.info("kms.sweeper.rotated", metadata: ["kms.count": "\(rotated)"]) }
+                let work = try await service.runDueWork()
+                if work.deleted > 0 { logger.info("kms.sweeper.deleted", metadata: ["kms.count": "\(work.deleted)"]) }
+                if work.expired > 0 { logger.info("kms.sweeper.material_expired", metadata: ["kms.count": "\(work.expired)"]) }
+                if work.rotated > 0 { logger.info("kms.sweeper.rotated", metadata: ["kms.count": "\(work.rotated)"]) }
             } catch {
                 logger.error("kms.sweeper.failed", metadata: ["kms.error_type": "\(error.wireType)"])
             }
