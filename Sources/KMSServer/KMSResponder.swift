@@ -56,7 +56,7 @@ public struct KMSResponder: HTTPResponder {
         var response: Response
         var errorType: String?
         do {
-            let body = try await handle(request, sourceIP: context.sourceIP, outcome: &outcome)
+            let body = try await handle(request, sourceIP: context.sourceIP, requestID: requestID, outcome: &outcome)
             response = Self.jsonResponse(status: .ok, body: body, requestID: requestID)
         } catch {
             errorType = error.wireType
@@ -79,7 +79,7 @@ public struct KMSResponder: HTTPResponder {
         return response
     }
 
-    private func handle(_ request: Request, sourceIP: String?, outcome: inout Outcome) async throws(KMSError) -> ByteBuffer {
+    private func handle(_ request: Request, sourceIP: String?, requestID: String, outcome: inout Outcome) async throws(KMSError) -> ByteBuffer {
         var request = request
         let buffer: ByteBuffer
         do {
@@ -90,7 +90,8 @@ public struct KMSResponder: HTTPResponder {
         let bodyBytes = Array(buffer.readableBytesView)
 
         // 1. Authentication.
-        let caller = try authenticate(request, body: bodyBytes, sourceIP: sourceIP, outcome: &outcome)
+        var caller = try authenticate(request, body: bodyBytes, sourceIP: sourceIP, outcome: &outcome)
+        caller.requestID = requestID
 
         // 2. Operation.
         guard request.method == .post else {

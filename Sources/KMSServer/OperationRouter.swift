@@ -90,6 +90,7 @@ struct OperationRouter: Sendable {
         .enableKeyRotation: route(KMSService.enableKeyRotation),
         .disableKeyRotation: route(KMSService.disableKeyRotation),
         .getKeyRotationStatus: route(KMSService.getKeyRotationStatus),
+        .getKeyLastUsage: route(KMSService.getKeyLastUsage),
         .createGrant: route(KMSService.createGrant),
         .listGrants: route(KMSService.listGrants),
         .listRetirableGrants: route(KMSService.listRetirableGrants),

@@ -155,8 +155,9 @@ struct Serve: AsyncParsableCommand {
         )
         let sweeper = KeyDeletionSweeper(service: service, logger: logger)
         let poolService = WrappingKeyPoolService(pool: pool, logger: logger)
+        let usageFlush = UsageFlushService(service: service, logger: logger)
         let app = buildApplication(
-            service: service, identities: identities, host: host, port: port, services: storeServices + [sweeper, poolService],
+            service: service, identities: identities, host: host, port: port, services: storeServices + [sweeper, poolService, usageFlush],
             developmentClock: developmentClock, logger: logger
         )
         logger.info(

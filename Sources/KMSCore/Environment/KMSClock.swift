@@ -61,15 +61,8 @@ public final class DevelopmentClock: KMSClock, Sendable {
         }
     }
 
-    /// The offset as stored (8 bytes, IEEE 754 big-endian) and back.
-    public static func encode(_ offset: TimeInterval) -> [UInt8] {
-        withUnsafeBytes(of: offset.bitPattern.bigEndian) { Array($0) }
-    }
+    /// The offset as stored (`MetaNumber`) and back.
+    public static func encode(_ offset: TimeInterval) -> [UInt8] { MetaNumber.encode(offset) }
 
-    public static func decode(_ bytes: [UInt8]) -> TimeInterval? {
-        guard bytes.count == 8 else { return nil }
-        let bits = bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        let value = TimeInterval(bitPattern: bits)
-        return value.isFinite && value >= 0 ? value : nil
-    }
+    public static func decode(_ bytes: [UInt8]) -> TimeInterval? { MetaNumber.decode(bytes) }
 }

@@ -31,13 +31,15 @@ public struct Caller: Sendable, Hashable {
     public var principalTags: [String: String]
     public var sourceIP: String?
     public var secureTransport: Bool
+    /// The request's ID (`x-amzn-RequestId`), for GetKeyLastUsage's KmsRequestId.
+    public var requestID: String
 
     /// The principal's ARN as AWS prints it.
     public var principal: String { principalARN.arn }
 
     public init(
         scope: Scope, principal: PrincipalARN? = nil, accessKeyID: String, identityPolicies: [PolicyDocument] = [],
-        principalTags: [String: String] = [:], sourceIP: String? = nil, secureTransport: Bool = false
+        principalTags: [String: String] = [:], sourceIP: String? = nil, secureTransport: Bool = false, requestID: String = ""
     ) {
         let arn = principal ?? .root(scope.accountID, partition: scope.partition)
         self.scope = scope
@@ -47,5 +49,6 @@ public struct Caller: Sendable, Hashable {
         self.principalTags = principalTags
         self.sourceIP = sourceIP
         self.secureTransport = secureTransport
+        self.requestID = requestID
     }
 }

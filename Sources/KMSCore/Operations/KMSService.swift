@@ -24,6 +24,8 @@ public struct KMSService: Sendable {
     let keyPolicies = LockedCache<String, CachedPolicy>(capacity: 10_000)
     /// Grant lists by (key ARN, grants version): a grant change bumps the key's version, so entries never go stale.
     let grantLists = LockedCache<GrantSlot, [GrantRecord]>(capacity: 2_000)
+    /// Pending last-usage records (GetKeyLastUsage), written behind.
+    let usage = UsageRecorder()
 
     struct CachedWrappingKey: Sendable {
         var keyID: KeyID

@@ -90,6 +90,7 @@ extension KMSService {
         let algorithm = try Self.encryptionAlgorithm(request.encryptionAlgorithm, for: key)
         try Self.checkDryRun(request.dryRun)
         let (blob, _) = try await encryptPayload(Array(request.plaintext), key: key, algorithm: algorithm, context: request.encryptionContext)
+        recordUsage(key, .encrypt, caller: caller)
         return EncryptResponse(ciphertextBlob: Data(blob), keyID: key.arn, encryptionAlgorithm: algorithm)
     }
 
@@ -109,6 +110,7 @@ extension KMSService {
                 grantTokens: request.grantTokens
             )
         )
+        recordUsage(result.key, .decrypt, caller: caller)
         return DecryptResponse(
             keyID: result.key.arn, plaintext: Data(result.plaintext), encryptionAlgorithm: result.algorithm, keyMaterialID: result.materialID
         )
@@ -137,6 +139,8 @@ extension KMSService {
         let (blob, destinationMaterialID) = try await encryptPayload(
             source.plaintext, key: destination, algorithm: destinationAlgorithm, context: request.destinationEncryptionContext
         )
+        recordUsage(source.key, .reEncrypt, caller: caller)
+        recordUsage(destination, .reEncrypt, caller: caller)
         return ReEncryptResponse(
             ciphertextBlob: Data(blob), sourceKeyID: source.key.arn, keyID: destination.arn,
             sourceEncryptionAlgorithm: source.algorithm, destinationEncryptionAlgorithm: destinationAlgorithm,

@@ -61,6 +61,7 @@ extension KMSService {
         try Self.checkDryRun(request.dryRun)
         let plaintext = random.bytes(count)
         let (blob, materialID) = try await encryptPayload(plaintext, key: key, algorithm: .symmetricDefault, context: request.encryptionContext)
+        recordUsage(key, operation, caller: caller)
         return GenerateDataKeyResponse(
             ciphertextBlob: Data(blob), plaintext: includePlaintext ? Data(plaintext) : nil, keyID: key.arn, keyMaterialID: materialID
         )

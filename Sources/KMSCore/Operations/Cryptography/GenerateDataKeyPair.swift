@@ -93,6 +93,7 @@ extension KMSService {
             throw KMSError.internalFailure
         }
         let (blob, materialID) = try await encryptPayload(privateKey, key: key, algorithm: .symmetricDefault, context: request.encryptionContext)
+        recordUsage(key, operation, caller: caller)
         return GenerateDataKeyPairResponse(
             privateKeyCiphertextBlob: Data(blob), privateKeyPlaintext: includePlaintext ? Data(privateKey) : nil, publicKey: Data(publicKey),
             keyID: key.arn, keyPairSpec: request.keyPairSpec, keyMaterialID: materialID

@@ -45,6 +45,7 @@ extension KMSService {
             keyText: request.keyID, algorithm: request.macAlgorithm, message: Array(request.message), caller: caller,
             operation: .generateMac, dryRun: request.dryRun, grantTokens: request.grantTokens
         )
+        recordUsage(key, .generateMac, caller: caller)
         return GenerateMacResponse(mac: Data(mac), macAlgorithm: request.macAlgorithm, keyID: key.arn)
     }
 
@@ -56,6 +57,7 @@ extension KMSService {
             operation: .verifyMac, dryRun: request.dryRun, grantTokens: request.grantTokens
         )
         guard Self.constantTimeEqual(mac, Array(request.mac)) else { throw KMSError(.kmsInvalidMac, "") }
+        recordUsage(key, .verifyMac, caller: caller)
         return VerifyMacResponse(keyID: key.arn, macValid: true, macAlgorithm: request.macAlgorithm)
     }
 

@@ -72,6 +72,7 @@ extension KMSService {
         let key = try await cryptographicKey(request.keyID, caller: caller, operation: .deriveSharedSecret, usage: .keyAgreement, facts: facts)
         try Self.checkDryRun(request.dryRun)
         let secret = try await asymmetricKey(key).deriveSharedSecret(peerSPKI: Array(request.publicKey))
+        recordUsage(key, .deriveSharedSecret, caller: caller)
         return DeriveSharedSecretResponse(keyID: key.arn, sharedSecret: Data(secret), keyAgreementAlgorithm: .ecdh, keyOrigin: key.origin)
     }
 }

@@ -58,6 +58,7 @@ extension KMSService {
             key.keySpec.isRSA
             ? try await HeavyWork.run { () throws(KMSError) in try signer.sign(input) }
             : try signer.sign(input)
+        recordUsage(key, .sign, caller: caller)
         return SignResponse(keyID: key.arn, signature: Data(signature), signingAlgorithm: request.signingAlgorithm)
     }
 
@@ -75,6 +76,7 @@ extension KMSService {
         guard try await asymmetricKey(key).verify(Array(request.signature), input) else {
             throw KMSError(.kmsInvalidSignature, "")
         }
+        recordUsage(key, .verify, caller: caller)
         return VerifyResponse(keyID: key.arn, signatureValid: true, signingAlgorithm: request.signingAlgorithm)
     }
 

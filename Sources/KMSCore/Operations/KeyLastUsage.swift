@@ -1,0 +1,125 @@
+import Crypto
+import Foundation
+import Synchronization
+
+public struct GetKeyLastUsageResponse: Encodable, Sendable {
+    struct LastUsage: Encodable, Sendable {
+        var operation: OperationName
+        var timestamp: Date
+        var cloudTrailEventID: String
+        var kmsRequestID: String
+        enum CodingKeys: String, CodingKey {
+            case operation = "Operation", timestamp = "Timestamp", cloudTrailEventID = "CloudTrailEventId", kmsRequestID = "KmsRequestId"
+        }
+    }
+
+    var keyID: String
+    var keyLastUsage: LastUsage?
+    var trackingStartDate: Date
+    var keyCreationDate: Date
+    enum CodingKeys: String, CodingKey {
+        case keyID = "KeyId", keyLastUsage = "KeyLastUsage", trackingStartDate = "TrackingStartDate", keyCreationDate = "KeyCreationDate"
+    }
+}
+
+/// Last-usage tracking without a database write per request: each counted use replaces the key's pending record in
+/// memory (a lock and a dictionary store), and `flush` writes what is pending in one batch, about once a second
+/// (`UsageFlushService`), and once more at shutdown. The store keeps, per key, the latest by timestamp, so several
+/// nodes can flush in any order.
+public final class UsageRecorder: Sendable {
+    /// The operations GetKeyLastUsage reports (`KeyLastUsageTrackingOperation`), counted when they succeed.
+    public static let counted: Set<OperationName> = [
+        .decrypt, .deriveSharedSecret, .encrypt, .generateDataKey, .generateDataKeyPair, .generateDataKeyPairWithoutPlaintext,
+        .generateDataKeyWithoutPlaintext, .generateMac, .reEncrypt, .sign, .verify, .verifyMac,
+    ]
+
+    struct Slot: Hashable, Sendable {
+        var account: String
+        var region: String
+        var keyID: KeyID
+    }
+
+    private let pending = Mutex<[Slot: KeyUsageRecord]>([:])
+
+    public init() {}
+
+    func record(_ usage: KeyUsageRecord) {
+        let slot = Slot(account: usage.scope.accountID, region: usage.scope.region, keyID: usage.keyID)
+        pending.withLock { pending in
+            if let existing = pending[slot], existing.timestamp > usage.timestamp { return }
+            pending[slot] = usage
+        }
+    }
+
+    func pendingUsage(of keyID: KeyID, in scope: Scope) -> KeyUsageRecord? {
+        pending.withLock { $0[Slot(account: scope.accountID, region: scope.region, keyID: keyID)] }
+    }
+
+    /// Writes everything pending; on failure it is kept (unless newer usage came meanwhile) for the next flush.
+    /// - Returns: how many keys were written.
+    public func flush(to store: any KeyStore) async throws(KMSError) -> Int {
+        let batch = pending.withLock { pending in
+            let batch = pending
+            pending.removeAll(keepingCapacity: true)
+            return batch
+        }
+        guard !batch.isEmpty else { return 0 }
+        do {
+            try await store.recordUsages(Array(batch.values))
+        } catch {
+            for usage in batch.values { record(usage) }
+            throw error
+        }
+        return batch.count
+    }
+
+    /// The CloudTrail-style event ID of a request: a UUID derived from its request ID (the audit log uses the same
+    /// derivation), so that it needs no randomness on the request path.
+    static func eventID(forRequest requestID: String) -> String {
+        var bytes = Array(SHA256.hash(data: Array("coffer/event/\(requestID)".utf8)).prefix(16))
+        bytes[6] = (bytes[6] & 0x0f) | 0x40
+        bytes[8] = (bytes[8] & 0x3f) | 0x80
+        let hex = Hex.encode(bytes)
+        let h = Array(hex)
+        return String(h[0..<8]) + "-" + String(h[8..<12]) + "-" + String(h[12..<16]) + "-" + String(h[16..<20]) + "-" + String(h[20..<32])
+    }
+}
+
+extension KMSService {
+    /// The meta entry holding when this store began tracking key usage (written by the first flush).
+    static let trackingStartMetaName = "usage-tracking-start"
+
+    /// Counts a successful cryptographic use of `key` by `caller`'s request.
+    func recordUsage(_ key: KeyRecord, _ operation: OperationName, caller: Caller) {
+        usage.record(
+            KeyUsageRecord(
+                scope: key.scope, keyID: key.id, operation: operation, timestamp: clock.now(), requestID: caller.requestID,
+                eventID: UsageRecorder.eventID(forRequest: caller.requestID)
+            )
+        )
+    }
+
+    /// Writes pending usage to the store (the flush service calls this about once a second, and at shutdown).
+    public func flushUsage() async throws(KMSError) -> Int {
+        _ = try await store.insertMetaValueIfAbsent(Self.trackingStartMetaName, MetaNumber.encode(clock.now().timeIntervalSince1970))
+        return try await usage.flush(to: store)
+    }
+
+    /// [GetKeyLastUsage](https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyLastUsage.html): key ID or key ARN
+    /// (no alias), in every key state. This node's pending usage is shown at once; other nodes' after their next flush.
+    public func getKeyLastUsage(_ request: KeyIDRequest, caller: Caller) async throws(KMSError) -> GetKeyLastUsageResponse {
+        let key = try await authorizedKey(request.keyID, caller: caller, operation: .getKeyLastUsage, allowAlias: false)
+        let stored = try await store.usage(of: key.id, in: key.scope)
+        let pending = usage.pendingUsage(of: key.id, in: key.scope)
+        let latest = [stored, pending].compactMap { $0 }.max { $0.timestamp < $1.timestamp }
+        let trackingStart = try await store.metaValue(Self.trackingStartMetaName).flatMap(MetaNumber.decode).map(Date.init(timeIntervalSince1970:))
+        return GetKeyLastUsageResponse(
+            keyID: key.id.rawValue,
+            keyLastUsage: latest.map {
+                .init(operation: $0.operation, timestamp: $0.timestamp, cloudTrailEventID: $0.eventID, kmsRequestID: $0.requestID)
+            },
+            trackingStartDate: max(key.creationDate, trackingStart ?? key.creationDate),
+            keyCreationDate: key.creationDate
+        )
+    }
+}
