@@ -153,7 +153,7 @@ public struct KMSResponder: HTTPResponder {
             throw KMSError(.unrecognizedClient, "The security token included in the request is invalid.")
         }
         outcome.accessKeyID = identity.accessKeyID
-        let partition = Self.partition(for: verified.region)
+        let partition = Caller.partition(forRegion: verified.region)
         var principal = identity.principalARN
         principal.partition = partition
         return Caller(
@@ -179,12 +179,6 @@ public struct KMSResponder: HTTPResponder {
         var out = ByteBuffer()
         out.writeString("{\"Now\":\(clock.now().timeIntervalSince1970),\"OffsetSeconds\":\(offset)}")
         return out
-    }
-
-    static func partition(for region: String) -> String {
-        if region.hasPrefix("cn-") { return "aws-cn" }
-        if region.hasPrefix("us-gov-") { return "aws-us-gov" }
-        return "aws"
     }
 
     /// SigV4 failures become AWS's authentication errors.

@@ -91,6 +91,8 @@ struct OperationRouter: Sendable {
         .disableKeyRotation: route(KMSService.disableKeyRotation),
         .getKeyRotationStatus: route(KMSService.getKeyRotationStatus),
         .getKeyLastUsage: route(KMSService.getKeyLastUsage),
+        .replicateKey: route(KMSService.replicateKey),
+        .updatePrimaryRegion: route(KMSService.updatePrimaryRegion),
         .createGrant: route(KMSService.createGrant),
         .listGrants: route(KMSService.listGrants),
         .listRetirableGrants: route(KMSService.listRetirableGrants),

@@ -357,6 +357,14 @@ public final class PostgresKeyStore: KeyStore {
         }
     }
 
+    public func relatedKeys(_ id: KeyID, accountID: String) async throws(KMSError) -> [KeyRecord] {
+        try await translate {
+            try await self.documents(
+                "SELECT document FROM kms_key WHERE account = \(accountID) AND key_id = \(id.rawValue) ORDER BY region COLLATE \"C\""
+            ).map { try Self.decode(KeyRecord.self, $0) }
+        }
+    }
+
     public func keysDueForRotation(at date: Date, limit: Int) async throws(KMSError) -> [(Scope, KeyID)] {
         try await translate {
             try await self.documents(

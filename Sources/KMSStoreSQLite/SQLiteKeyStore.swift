@@ -252,6 +252,15 @@ public final class SQLiteKeyStore: KeyStore {
         return updated
     }
 
+    public func relatedKeys(_ id: KeyID, accountID: String) async throws(KMSError) -> [KeyRecord] {
+        try await run({ db in
+            try String.fetchAll(
+                db.cachedStatement(sql: "SELECT document FROM kms_key WHERE account = ? AND key_id = ? ORDER BY region"),
+                arguments: [accountID, id.rawValue]
+            ).map(Self.decode)
+        }, write: false)
+    }
+
     public func keysDueForRotation(at date: Date, limit: Int) async throws(KMSError) -> [(Scope, KeyID)] {
         let rows: [KeyRecord] = try await run({ db in
             let documents = try String.fetchAll(

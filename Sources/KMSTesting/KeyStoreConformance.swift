@@ -20,6 +20,7 @@ public enum KeyStoreConformance {
     }
 
     public static let checks: [Check] = [
+        Check("relatedKeysAreTheSameIDInEveryRegionOfTheAccount", relatedKeysAreTheSameIDInEveryRegionOfTheAccount),
         Check("keysDueForRotationAreEnabledKeysWithRotationOnInDueOrder", keysDueForRotationAreEnabledKeysWithRotationOnInDueOrder),
         Check("usagesKeepTheLatestAndGoWithTheirKey", usagesKeepTheLatestAndGoWithTheirKey),
         Check("insertedKeysReadBackEqual", insertedKeysReadBackEqual),
@@ -346,5 +347,15 @@ public enum KeyStoreConformance {
         try await store.deleteKey(keyID(1), in: Self.scope)
         try await store.insertKey(makeRecord(id: keyID(1)), materials: [])
         #expect(try await store.usage(of: keyID(1), in: Self.scope) == nil)
+    }
+
+    static func relatedKeysAreTheSameIDInEveryRegionOfTheAccount(_ store: any KeyStore) async throws {
+        for scope in [Fixtures.otherRegion, Fixtures.scope, Fixtures.otherAccountScope] {
+            try await store.insertKey(makeRecord(id: keyID(1), scope: scope), materials: [])
+        }
+        try await store.insertKey(makeRecord(id: keyID(2)), materials: [])
+        let related = try await store.relatedKeys(keyID(1), accountID: Fixtures.account)
+        #expect(related.map(\.scope) == [Fixtures.scope, Fixtures.otherRegion])
+        #expect(try await store.relatedKeys(keyID(3), accountID: Fixtures.account).isEmpty)
     }
 }

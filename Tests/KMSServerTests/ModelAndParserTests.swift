@@ -259,6 +259,6 @@ import Testing
 
     @Test(arguments: [("us-east-1", "aws"), ("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov"), ("eu-west-3", "aws")])
     func regionsMapToPartitions(_ region: String, _ partition: String) {
-        #expect(KMSResponder.partition(for: region) == partition)
+        #expect(Caller.partition(forRegion: region) == partition)
     }
 }

@@ -98,6 +98,12 @@ public struct KeyRecord: Sendable, Hashable, Codable {
     public var nextRotationDate: Date?
     /// When automatic rotation was last enabled or the key last rotated automatically; a new period counts from here.
     public var rotationScheduleBase: Date?
+    /// Multi-Region keys: the Region of the primary key (nil on keys made before replicas existed: then this key is
+    /// the primary).
+    public var primaryRegion: String?
+    /// A primary scheduled for deletion while it has replicas: PendingReplicaDeletion (with `pendingWindowInDays`)
+    /// until its last replica is deleted; then its window starts.
+    public var awaitingReplicaDeletion: Bool?
 
     public init(
         id: KeyID, scope: Scope, creationDate: Date, description: String, keySpec: KeySpec, keyUsage: KeyUsage,
@@ -124,6 +130,7 @@ public struct KeyRecord: Sendable, Hashable, Codable {
     /// The key state AWS reports, derived from the stored facts (spec §12): an EXTERNAL key is PendingImport until
     /// every permanently associated material is present. Call `expireMaterials(at:)` first to apply ValidTo.
     public var state: KeyState {
+        if awaitingReplicaDeletion == true { return .pendingReplicaDeletion }
         if deletionDate != nil { return .pendingDeletion }
         if origin == .external && !hasAllPermanentMaterial { return .pendingImport }
         return enabled ? .enabled : .disabled
@@ -159,9 +166,15 @@ public struct KeyRecord: Sendable, Hashable, Codable {
     /// When the rotation service should rotate this key: its NextRotationDate while it is Enabled with automatic
     /// rotation on; nil otherwise (a disabled or pending-deletion key is not rotated, and catches up once Enabled).
     public var rotationDue: Date? {
-        guard rotationPeriodInDays != nil, state == .enabled else { return nil }
+        guard rotationPeriodInDays != nil, state == .enabled, !isReplica else { return nil }
         return nextRotationDate
     }
+
+    /// A multi-Region replica key (its primary is in another Region).
+    public var isReplica: Bool { multiRegion && (primaryRegion ?? scope.region) != scope.region }
+
+    /// The Region of this key's primary (its own for single-Region keys and primaries).
+    public var primaryKeyRegion: String { multiRegion ? (primaryRegion ?? scope.region) : scope.region }
 
     /// The CURRENT material, if any.
     public var currentMaterial: MaterialInfo? { materials.first { $0.state == .current } }

@@ -141,9 +141,12 @@ public struct KMSService: Sendable {
     /// Purges keys whose deletion window has passed. Called by the deletion sweeper service.
     /// - Returns: how many keys were deleted.
     public func purgeDueKeys(limit: Int = 500) async throws(KMSError) -> Int {
-        let due = try await store.keysDueForDeletion(at: clock.now(), limit: limit)
+        let now = clock.now()
+        let due = try await store.keysDueForDeletion(at: now, limit: limit)
         for (scope, id) in due {
+            let replica = id.isMultiRegion ? try await store.key(id, in: scope) : nil
             try await store.deleteKey(id, in: scope)
+            if let replica, replica.isReplica { try await replicaDeleted(replica, at: now) }
         }
         return due.count
     }

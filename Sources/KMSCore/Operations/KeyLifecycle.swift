@@ -38,7 +38,8 @@ public struct ScheduleKeyDeletionRequest: Decodable, Sendable {
 
 public struct ScheduleKeyDeletionResponse: Encodable, Sendable {
     var keyID: String
-    var deletionDate: Date
+    /// Absent while a primary waits for its replicas' deletion (PendingReplicaDeletion).
+    var deletionDate: Date?
     var keyState: KeyState
     var pendingWindowInDays: Int
     enum CodingKeys: String, CodingKey {
@@ -61,7 +62,7 @@ extension KMSService {
     /// [DescribeKey](https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html): any key state, any identifier form.
     public func describeKey(_ request: KeyIDRequest, caller: Caller) async throws(KMSError) -> DescribeKeyResponse {
         let key = try await authorizedKey(request.keyID, caller: caller, operation: .describeKey, allowAlias: true)
-        return DescribeKeyResponse(keyMetadata: KeyMetadata(key))
+        return DescribeKeyResponse(keyMetadata: try await metadata(key))
     }
 
     /// [ListKeys](https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeys.html), in key-ID order.
@@ -112,11 +113,19 @@ extension KMSService {
             )
         }
         let deletionDate = clock.now().addingTimeInterval(TimeInterval(days) * 86_400)
+        // A multi-Region primary with replicas waits in PendingReplicaDeletion until its last replica is deleted.
+        let hasReplicas = key.multiRegion && !key.isReplica ? try await store.relatedKeys(key.id, accountID: key.scope.accountID).count > 1 : false
         let updated = try await updateKey(key, for: .scheduleKeyDeletion) { (record: inout KeyRecord) throws(KMSError) in
-            record.deletionDate = deletionDate
+            if hasReplicas {
+                record.awaitingReplicaDeletion = true
+            } else {
+                record.deletionDate = deletionDate
+            }
             record.pendingWindowInDays = days
         }
-        return ScheduleKeyDeletionResponse(keyID: updated.arn, deletionDate: deletionDate, keyState: updated.state, pendingWindowInDays: days)
+        return ScheduleKeyDeletionResponse(
+            keyID: updated.arn, deletionDate: updated.deletionDate, keyState: updated.state, pendingWindowInDays: days
+        )
     }
 
     /// [CancelKeyDeletion](https://docs.aws.amazon.com/kms/latest/APIReference/API_CancelKeyDeletion.html): the key returns Disabled.
@@ -124,6 +133,7 @@ extension KMSService {
         let key = try await authorizedKey(request.keyID, caller: caller, operation: .cancelKeyDeletion, allowAlias: false)
         let updated = try await updateKey(key, for: .cancelKeyDeletion) { (record: inout KeyRecord) throws(KMSError) in
             record.deletionDate = nil
+            record.awaitingReplicaDeletion = nil
             record.pendingWindowInDays = nil
             record.enabled = false
         }

@@ -36,6 +36,7 @@ public struct KeyMetadata: Encodable, Sendable, Equatable {
     var keyAgreementAlgorithms: [KeyAgreementAlgorithm]?
     var multiRegion: Bool
     var multiRegionConfiguration: MultiRegionConfiguration?
+    var pendingDeletionWindowInDays: Int?
     var currentKeyMaterialID: String?
     var expirationModel: ExpirationModel?
     var validTo: Date?
@@ -47,10 +48,13 @@ public struct KeyMetadata: Encodable, Sendable, Equatable {
         case encryptionAlgorithms = "EncryptionAlgorithms", signingAlgorithms = "SigningAlgorithms"
         case macAlgorithms = "MacAlgorithms", keyAgreementAlgorithms = "KeyAgreementAlgorithms"
         case multiRegion = "MultiRegion", multiRegionConfiguration = "MultiRegionConfiguration"
+        case pendingDeletionWindowInDays = "PendingDeletionWindowInDays"
         case currentKeyMaterialID = "CurrentKeyMaterialId", expirationModel = "ExpirationModel", validTo = "ValidTo"
     }
 
-    public init(_ key: KeyRecord) {
+    /// - Parameter related: for a multi-Region key, the keys with its ID in every Region (itself included), so that
+    ///   every Region shows the same primary and replicas; without it the key is shown as a primary without replicas.
+    public init(_ key: KeyRecord, related: [KeyRecord] = []) {
         let state = key.state
         self.awsAccountID = key.scope.accountID
         self.keyID = key.id.rawValue
@@ -71,12 +75,15 @@ public struct KeyMetadata: Encodable, Sendable, Equatable {
         self.keyAgreementAlgorithms = KeySpecRules.keyAgreementAlgorithms(key.keySpec, key.keyUsage)
         self.multiRegion = key.multiRegion
         if key.multiRegion {
+            let primaryRegion = key.primaryKeyRegion
+            let primaryScope = Scope(partition: key.scope.partition, accountID: key.scope.accountID, region: primaryRegion)
             self.multiRegionConfiguration = MultiRegionConfiguration(
-                multiRegionKeyType: .primary,
-                primaryKey: MultiRegionKey(arn: key.arn, region: key.scope.region),
-                replicaKeys: []
+                multiRegionKeyType: key.isReplica ? .replica : .primary,
+                primaryKey: MultiRegionKey(arn: primaryScope.keyARN(key.id), region: primaryRegion),
+                replicaKeys: related.filter { $0.scope.region != primaryRegion }.map { MultiRegionKey(arn: $0.arn, region: $0.scope.region) }
             )
         }
+        if state == .pendingReplicaDeletion { self.pendingDeletionWindowInDays = key.pendingWindowInDays }
         if key.keySpec == .symmetricDefault {
             self.currentKeyMaterialID = key.currentMaterial?.id
         }

@@ -37,14 +37,17 @@ extension KMSService {
                 "1 validation error detected: Value '\(period)' at 'rotationPeriodInDays' failed to satisfy constraint: Member must have value \(bound)"
             )
         }
+        guard !key.isReplica else { throw Self.replicaRotation(key) }
         let now = clock.now()
-        _ = try await updateKey(key, for: .enableKeyRotation) { (record: inout KeyRecord) throws(KMSError) in
-            let period = request.rotationPeriodInDays ?? record.rotationPeriodInDays ?? Self.defaultRotationPeriod
+        let updated = try await updateKey(key, for: .enableKeyRotation) { (record: inout KeyRecord) throws(KMSError) in
+            // The model: "If no value is specified, the default value is 365 days" — also on a key already rotating.
+            let period = request.rotationPeriodInDays ?? Self.defaultRotationPeriod
             let base = record.rotationPeriodInDays == nil ? now : (record.rotationScheduleBase ?? now)
             record.rotationPeriodInDays = period
             record.rotationScheduleBase = base
             record.nextRotationDate = max(base.addingTimeInterval(Self.days(period)), now)
         }
+        try await syncRotationSettings(of: updated)
         return EmptyResponse()
     }
 
@@ -53,11 +56,13 @@ extension KMSService {
         let key = try await authorizedKey(request.keyID, caller: caller, operation: .disableKeyRotation, allowAlias: false)
         try KeyStateRules.check(.disableKeyRotation, key)
         try Self.requireAutomaticRotation(key)
-        _ = try await updateKey(key, for: .disableKeyRotation) { (record: inout KeyRecord) throws(KMSError) in
+        guard !key.isReplica else { throw Self.replicaRotation(key) }
+        let updated = try await updateKey(key, for: .disableKeyRotation) { (record: inout KeyRecord) throws(KMSError) in
             record.rotationPeriodInDays = nil
             record.nextRotationDate = nil
             record.rotationScheduleBase = nil
         }
+        try await syncRotationSettings(of: updated)
         return EmptyResponse()
     }
 
@@ -100,7 +105,10 @@ extension KMSService {
                 record.rotationScheduleBase = now
                 record.nextRotationDate = now.addingTimeInterval(Self.days(period))
             }
-            if updated.currentMaterial?.id == materialID { rotated += 1 }
+            if updated.currentMaterial?.id == materialID {
+                rotated += 1
+                try await syncRotation(of: updated, material: material, materialID: materialID)
+            }
         }
         return rotated
     }
@@ -111,6 +119,11 @@ extension KMSService {
     static func requireAutomaticRotation(_ key: KeyRecord) throws(KMSError) {
         if key.origin == .external { throw KeyStateRules.externalOrigin(key.arn) }
         guard key.keySpec == .symmetricDefault else { throw noAutomaticRotation(key) }
+    }
+
+    /// Rotation of a multi-Region key is managed on its primary (spec §2.7).
+    static func replicaRotation(_ key: KeyRecord) -> KMSError {
+        KMSError.unsupported("\(key.arn) is a multi-Region replica key. Manage its rotation on the primary key.")
     }
 
     static func noAutomaticRotation(_ key: KeyRecord) -> KMSError {

@@ -44,7 +44,11 @@ public enum KeyStateRules {
     /// - Throws: `DisabledException` or `KMSInvalidStateException` with AWS's message templates.
     public static func check(_ operation: OperationName, _ key: KeyRecord) throws(KMSError) {
         let arn = key.arn
-        let state = key.state
+        // PendingReplicaDeletion shares the PendingDeletion column (spec §2.6, §8), with its own wording.
+        let state = key.state == .pendingReplicaDeletion ? .pendingDeletion : key.state
+        let pendingDeletion = { (arn: String) -> KMSError in
+            key.state == .pendingReplicaDeletion ? KMSError.invalidState("\(arn) is pending replica deletion.") : Self.pendingDeletion(arn)
+        }
         switch policy(for: operation) {
         case .always:
             return

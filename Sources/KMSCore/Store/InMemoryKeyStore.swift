@@ -57,6 +57,10 @@ public actor InMemoryKeyStore: KeyStore {
         return due.prefix(limit).map { ($0.scope, $0.id) }
     }
 
+    public func relatedKeys(_ id: KeyID, accountID: String) -> [KeyRecord] {
+        keyRecords.values.filter { $0.id == id && $0.scope.accountID == accountID }.sorted { $0.scope.region < $1.scope.region }
+    }
+
     public func keysDueForRotation(at date: Date, limit: Int) -> [(Scope, KeyID)] {
         let due = keyRecords.values.compactMap { record in record.rotationDue.map { (record, $0) } }.filter { $0.1 <= date }
         return due.sorted { ($0.1, $0.0.id) < ($1.1, $1.0.id) }.prefix(limit).map { ($0.0.scope, $0.0.id) }

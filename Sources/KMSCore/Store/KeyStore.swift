@@ -92,6 +92,8 @@ public protocol KeyStore: Sendable {
     ) async throws(KMSError) -> KeyRecord
     /// Keys (of every scope) with a material whose ValidTo is at or before `date`.
     func keysWithExpiringMaterial(at date: Date, limit: Int) async throws(KMSError) -> [(Scope, KeyID)]
+    /// The keys with this ID in every Region of an account (a multi-Region key and its replicas), in Region order.
+    func relatedKeys(_ id: KeyID, accountID: String) async throws(KMSError) -> [KeyRecord]
     /// Keys (of every scope) whose `rotationDue` is at or before `date`, earliest first.
     func keysDueForRotation(at date: Date, limit: Int) async throws(KMSError) -> [(Scope, KeyID)]
 

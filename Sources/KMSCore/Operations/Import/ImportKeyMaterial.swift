@@ -86,12 +86,20 @@ extension KMSService {
         let materialID = material.materialID(for: key.id)
         let sealed = try sealer.seal(material, keyARN: key.arn, materialID: materialID)
 
+        // Multi-Region keys: only the primary brings new material; while it has replicas, new material waits for
+        // their imports (PENDING_MULTI_REGION_IMPORT_AND_ROTATION).
+        if key.isReplica, request.importType == .newKeyMaterial {
+            throw KMSError.unsupported("\(key.arn) is a multi-Region replica key. Import new key material into its primary key.")
+        }
+        let replicated = try await !otherRegions(of: key).isEmpty
+        let stagedState: MaterialInfo.State = replicated ? .pendingMultiRegionImportAndRotation : .pendingRotation
+
         // 9–10: identity rules and commit, atomically.
         let request = request
-        _ = try await updateKey(key, for: .importKeyMaterial) { (record: inout KeyRecord, changes: inout MaterialChanges) throws(KMSError) in
+        let updated = try await updateKey(key, for: .importKeyMaterial) { (record: inout KeyRecord, changes: inout MaterialChanges) throws(KMSError) in
             let wasPendingImport = record.state == .pendingImport
             if symmetric {
-                try Self.applySymmetricImport(&record, materialID: materialID, request: request, now: now, model: model)
+                try Self.applySymmetricImport(&record, materialID: materialID, request: request, now: now, model: model, stagedState: stagedState)
             } else {
                 try Self.applySingleMaterialImport(&record, materialID: materialID, now: now, model: model, validTo: request.validTo)
             }
@@ -99,6 +107,7 @@ extension KMSService {
             changes.upsert.append(SealedMaterial(keyID: record.id, materialID: materialID, sealed: sealed))
             if wasPendingImport && record.hasAllPermanentMaterial { record.enabled = true }
         }
+        if symmetric { try await syncImport(of: updated, materialID: materialID) }
         return ImportKeyMaterialResponse(keyID: key.arn, keyMaterialID: symmetric ? materialID : nil)
     }
 
@@ -133,7 +142,8 @@ extension KMSService {
 
     /// Symmetric keys: reimport of an associated material, the first material, or one staged material (spec §4.2, §6).
     static func applySymmetricImport(
-        _ record: inout KeyRecord, materialID: String, request: ImportKeyMaterialRequest, now: Date, model: ExpirationModel
+        _ record: inout KeyRecord, materialID: String, request: ImportKeyMaterialRequest, now: Date, model: ExpirationModel,
+        stagedState: MaterialInfo.State = .pendingRotation
     ) throws(KMSError) {
         let importType = request.importType ?? (record.materials.isEmpty ? .newKeyMaterial : .existingKeyMaterial)
         let index: Int
@@ -161,7 +171,7 @@ extension KMSService {
                     "New key material (id: \(materialID)) cannot be imported into KMS key \(record.id.rawValue), because another key material (id: \(staged.id)) is pending rotation."
                 )
             }
-            let state: MaterialInfo.State = record.materials.isEmpty ? .current : .pendingRotation
+            let state: MaterialInfo.State = record.materials.isEmpty ? .current : stagedState
             record.materials.append(MaterialInfo(id: materialID, state: state, createdAt: now))
             index = record.materials.count - 1
         }

@@ -93,15 +93,18 @@ extension KMSService {
     public func rotateKeyOnDemand(_ request: KeyIDRequest, caller: Caller) async throws(KMSError) -> RotateKeyOnDemandResponse {
         let key = try await authorizedKey(request.keyID, caller: caller, operation: .rotateKeyOnDemand, allowAlias: false)
         guard key.keySpec == .symmetricDefault else { throw KMSError.unsupported("") }
+        guard !key.isReplica else { throw Self.replicaRotation(key) }
         let now = clock.now()
         var sealed: SealedMaterial?
+        var generated: KeyMaterial?
         if key.origin == .awsKMS {
             let material = try KeyMaterial.generate(for: .symmetricDefault)
             let id = material.materialID(for: key.id)
             sealed = SealedMaterial(keyID: key.id, materialID: id, sealed: try sealer.seal(material, keyARN: key.arn, materialID: id))
+            generated = material
         }
         let fresh = sealed
-        _ = try await updateKey(key, for: .rotateKeyOnDemand) { (record: inout KeyRecord, changes: inout MaterialChanges) throws(KMSError) in
+        let updated = try await updateKey(key, for: .rotateKeyOnDemand) { (record: inout KeyRecord, changes: inout MaterialChanges) throws(KMSError) in
             guard (record.onDemandRotations ?? 0) < Self.maximumOnDemandRotations else {
                 throw KMSError(
                     .limitExceeded,
@@ -126,6 +129,11 @@ extension KMSService {
             record.materials[newIndex].rotationDate = now
             record.materials[newIndex].rotationType = .onDemand
             record.onDemandRotations = (record.onDemandRotations ?? 0) + 1
+        }
+        if let generated, let fresh {
+            try await syncRotation(of: updated, material: generated, materialID: fresh.materialID)
+        } else if updated.multiRegion, let current = updated.currentMaterial {
+            try await syncPromotion(of: updated, materialID: current.id)
         }
         return RotateKeyOnDemandResponse(keyID: key.arn)
     }
