@@ -112,14 +112,17 @@ extension KMSService {
                     SealedMaterial(keyID: primary.id, materialID: info.id, sealed: try sealer.seal(material, keyARN: replica.arn, materialID: info.id))
                 )
             } else {
-                // Only the ID (and description) travels: the replica must import the same material itself.
+                // Only the ID (and description) travels: the replica must import the same material itself, and a
+                // staged material waits for that import.
                 copy.importState = .pendingImport
+                if !info.isPermanentlyAssociated { copy.state = .pendingMultiRegionImportAndRotation }
                 copy.expirationModel = nil
                 copy.validTo = nil
             }
             replica.materials.append(copy)
         }
         try await store.insertKey(replica, materials: sealed)
+        try await restageMaterials(of: primary)
         if primary.primaryRegion == nil {
             _ = try await store.updateKey(primary.id, in: primary.scope) { (record: inout KeyRecord) throws(KMSError) in
                 if record.primaryRegion == nil { record.primaryRegion = record.scope.region }
@@ -168,6 +171,7 @@ extension KMSService {
     /// After a replica is deleted: a primary waiting in PendingReplicaDeletion with no replica left starts its window.
     func replicaDeleted(_ replica: KeyRecord, at now: Date) async throws(KMSError) {
         let related = try await store.relatedKeys(replica.id, accountID: replica.scope.accountID)
+        if let primary = related.first(where: { !$0.isReplica }) { try await restageMaterials(of: primary) }
         guard let primary = related.first(where: { !$0.isReplica }), primary.awaitingReplicaDeletion == true, related.count == 1 else { return }
         _ = try await store.updateKey(primary.id, in: primary.scope) { (record: inout KeyRecord) throws(KMSError) in
             guard record.awaitingReplicaDeletion == true else { return }
@@ -232,13 +236,41 @@ extension KMSService {
         }
     }
 
+    /// After the primary deleted its staged material `materialID`: the replicas forget it too (import spec §7).
+    func removeStagedMaterialFromReplicas(of primary: KeyRecord, materialID: String) async throws(KMSError) {
+        for replica in try await otherRegions(of: primary) {
+            _ = try await store.updateKey(replica.id, in: replica.scope) { (record: inout KeyRecord, changes: inout MaterialChanges) throws(KMSError) in
+                guard let index = record.materials.firstIndex(where: { $0.id == materialID && !$0.isPermanentlyAssociated }) else { return }
+                record.materials.remove(at: index)
+                changes.delete.append(materialID)
+            }
+        }
+    }
+
+    /// Re-evaluates the staged materials of a multi-Region primary when its set of replicas changed: a new replica
+    /// holds a PENDING_ROTATION material back until it imported it too; a deleted replica may release one.
+    func restageMaterials(of primary: KeyRecord) async throws(KMSError) {
+        guard primary.multiRegion, !primary.isReplica, primary.origin == .external else { return }
+        let staged = primary.materials.filter { !$0.isPermanentlyAssociated }
+        guard !staged.isEmpty else { return }
+        let hasReplicas = try await !otherRegions(of: primary).isEmpty
+        var updated = primary
+        if hasReplicas {
+            updated = try await store.updateKey(primary.id, in: primary.scope) { (record: inout KeyRecord) throws(KMSError) in
+                for index in record.materials.indices where record.materials[index].state == .pendingRotation {
+                    record.materials[index].state = .pendingMultiRegionImportAndRotation
+                }
+            }
+        }
+        for material in staged { try await syncImport(of: updated, materialID: material.id) }
+    }
+
     /// After an import into a multi-Region key (import spec §7): new material on the primary is announced to every
     /// replica (its ID and description, never the material); once every replica has imported it, it is
     /// PENDING_ROTATION everywhere and the primary may rotate to it.
     func syncImport(of key: KeyRecord, materialID: String) async throws(KMSError) {
         guard key.multiRegion, let info = key.materials.first(where: { $0.id == materialID }) else { return }
         let related = try await store.relatedKeys(key.id, accountID: key.scope.accountID)
-        guard related.count > 1 else { return }
         if !key.isReplica && info.state == .pendingMultiRegionImportAndRotation {
             for replica in related where replica.scope.region != key.scope.region {
                 _ = try await store.updateKey(replica.id, in: replica.scope) { (record: inout KeyRecord) throws(KMSError) in

@@ -62,6 +62,9 @@ extension KMSService {
         let key = try await authorizedKey(request.keyID, caller: caller, operation: .deleteImportedKeyMaterial, allowAlias: false)
         try Self.requireExternal(key)
         let requested = request.keyMaterialID
+        // A replica keeps the ID of a staged material its primary announced (it may import it again); the primary's
+        // deletion of a staged material removes it everywhere (import spec §7).
+        let isReplica = key.isReplica
         let updated = try await updateKey(key, for: .deleteImportedKeyMaterial) { (record: inout KeyRecord, changes: inout MaterialChanges) throws(KMSError) in
             let target: String
             if let requested {
@@ -75,7 +78,7 @@ extension KMSService {
                 return
             }
             guard let index = record.materials.firstIndex(where: { $0.id == target }) else { return }
-            if record.materials[index].isPermanentlyAssociated {
+            if record.materials[index].isPermanentlyAssociated || isReplica {
                 record.materials[index].importState = .pendingImport
                 record.materials[index].expirationModel = nil
                 record.materials[index].validTo = nil
@@ -83,6 +86,9 @@ extension KMSService {
                 record.materials.remove(at: index)
             }
             changes.delete.append(target)
+        }
+        if updated.multiRegion, !isReplica, let requested, !updated.materials.contains(where: { $0.id == requested }) {
+            try await removeStagedMaterialFromReplicas(of: updated, materialID: requested)
         }
         let deleted = requested ?? updated.currentMaterial?.id
         return DeleteImportedKeyMaterialResponse(keyID: key.arn, keyMaterialID: deleted)
