@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import KMSCore
 import KMSServer
-import KMSStoreSQLite
 
 /// `coffer authz`: authorization tools.
 struct Authz: AsyncParsableCommand {
@@ -48,7 +47,7 @@ struct Explain: AsyncParsableCommand {
         }
     }
 
-    private static func aliasTarget(_ name: AliasName, scope: Scope, store: SQLiteKeyStore) async throws -> KeyRecord? {
+    private static func aliasTarget(_ name: AliasName, scope: Scope, store: any KeyStore) async throws -> KeyRecord? {
         guard let alias = try await store.alias(name, in: scope) else { return nil }
         return try await store.key(alias.targetKeyID, in: scope)
     }
@@ -59,10 +58,12 @@ struct Explain: AsyncParsableCommand {
         }
         let file = try config.map(ServerConfiguration.load) ?? ServerConfiguration()
         let dataDir = self.dataDir ?? file.dataDir ?? "./data"
-        let databasePath = file.store?.path ?? (dataDir as NSString).appendingPathComponent("coffer.sqlite")
-        guard FileManager.default.fileExists(atPath: databasePath) else { throw ConfigurationError("No store at \(databasePath).") }
-        let store = try SQLiteKeyStore(path: databasePath)
+        return try await ConfiguredStore.with(file, dataDir: dataDir) { store in
+            try await explain(caller: caller, file: file, store: store)
+        }
+    }
 
+    private func explain(caller: PrincipalARN, file: ServerConfiguration, store: any KeyStore) async throws -> Bool {
         let identity: Identity?
         if let credentialsFile = file.credentialsFile {
             identity = try IdentityDirectory.load(from: credentialsFile).identity(forPrincipal: caller.arn)

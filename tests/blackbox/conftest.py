@@ -5,13 +5,20 @@ COFFER_BIN points at a binary), starts real server processes on free loopback po
 temporary data directories, and talks to them with boto3, raw SigV4 HTTP and the AWS CLI.
 
 Environment:
-  COFFER_BIN   path of a prebuilt `coffer` binary (skips the build)
+  COFFER_BIN                path of a prebuilt `coffer` binary (skips the build)
+  COFFER_TEST_STORE         `sqlite` (default) or `postgres`: the store of every server whose config names none
+  COFFER_TEST_POSTGRES_URL  a PostgreSQL server (scripts/start-test-postgres) whose role may CREATE DATABASE; needed by
+                            the postgres pass and, in CI (`CI` set), always
+
+Markers (pytest.ini): `sqlite_only("why")` tests are skipped in the postgres pass with that reason; `postgres_only`
+tests (several nodes on one database, `coffer store copy`) run in the postgres pass only.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,14 +27,61 @@ from kmshelpers import (
     DEFAULT_REGION,
     DEV_ACCESS_KEY,
     DEV_SECRET_KEY,
+    PG_URL,
+    PG_URL_ENV,
     REPO_ROOT,
+    STORE_ENV,
+    TEST_STORE,
     AwsCli,
     CofferServer,
     RawKMS,
+    drop_server_databases,
     make_boto_client,
+    psql,
 )
 
 BUILD_TIMEOUT_S = 30 * 60
+STORES = ("sqlite", "postgres")
+
+
+def pytest_configure(config):
+    if TEST_STORE not in STORES:
+        raise pytest.UsageError(f"{STORE_ENV}={TEST_STORE!r}: expected one of {', '.join(STORES)}")
+    if PG_URL is None and (TEST_STORE == "postgres" or os.environ.get("CI")):
+        why = f"{STORE_ENV}=postgres" if TEST_STORE == "postgres" else "CI"
+        raise pytest.UsageError(f"{why} needs {PG_URL_ENV} (export {PG_URL_ENV}=\"$(scripts/start-test-postgres)\")")
+    if TEST_STORE == "postgres" and not hasattr(config, "workerinput"):  # once, not in every xdist worker
+        try:
+            psql("SELECT 1")
+        except Exception as e:  # noqa: BLE001 - reported as a usage error
+            raise pytest.UsageError(f"{STORE_ENV}=postgres: cannot reach {PG_URL_ENV}: {e}") from None
+
+
+def pytest_report_header(config):
+    where = f" on {PG_URL.rsplit('@', 1)[-1]}" if TEST_STORE == "postgres" else ""
+    return f"coffer store under test: {TEST_STORE}{where} ({STORE_ENV})"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else marker.kwargs.get("reason")
+            if not reason:
+                raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.sqlite_only needs a reason")
+            if TEST_STORE == "postgres":
+                item.add_marker(pytest.mark.skip(reason=f"SQLite store only: {reason}"))
+        if item.get_closest_marker("postgres_only") is not None and TEST_STORE != "postgres":
+            item.add_marker(pytest.mark.skip(
+                reason=f"PostgreSQL-specific; runs in the {STORE_ENV}=postgres pass only"))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Drop the databases of servers that were never discard()ed (module- and session-scoped servers, servers a test
+    made by hand)."""
+    failed = drop_server_databases()
+    if failed:
+        sys.stderr.write("warning: could not drop test databases:\n  " + "\n  ".join(failed) + "\n")
 
 
 def _build_coffer() -> Path:
@@ -77,8 +131,13 @@ def server_factory(coffer_bin, tmp_path):
         return srv
 
     yield make
+    errors = []
     for srv in created:
-        srv.stop()
+        try:
+            srv.discard()
+        except Exception as e:  # noqa: BLE001 - stop the others first
+            errors.append(f"{srv.name}: {e}")
+    assert not errors, errors
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +146,7 @@ def server(coffer_bin, tmp_path_factory):
     srv = CofferServer(coffer_bin, tmp_path_factory.mktemp("coffer-main"), name="main")
     srv.start()
     yield srv
-    srv.stop()
+    srv.discard()
 
 
 @pytest.fixture(scope="session")

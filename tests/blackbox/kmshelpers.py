@@ -25,6 +25,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
+from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 import botocore.auth
@@ -377,6 +378,70 @@ class AwsCli:
         return self.run(*args, check=True, timeout=timeout).json
 
 
+# --------------------------------------------------------------------------- store under test
+
+# COFFER_TEST_STORE selects the store every CofferServer uses unless its config names one: "sqlite" (the default: the
+# file in the data dir) or "postgres" (a fresh database per data dir on COFFER_TEST_POSTGRES_URL's server).
+# conftest.py validates both variables at start-up.
+STORE_ENV = "COFFER_TEST_STORE"
+PG_URL_ENV = "COFFER_TEST_POSTGRES_URL"
+TEST_STORE = (os.environ.get(STORE_ENV) or "sqlite").strip().lower()
+PG_URL = os.environ.get(PG_URL_ENV) or None
+BB_DATABASE_PREFIX = "coffer_bb_"
+
+
+def psql(sql: str, url: str | None = None, timeout: float = 60) -> str:
+    """Run SQL with `psql` on COFFER_TEST_POSTGRES_URL's database (or `url`); returns stdout (unaligned, tuples only)."""
+    target = url or PG_URL
+    assert target, f"{PG_URL_ENV} is not set"
+    env = dict(os.environ)
+    env.setdefault("PGCONNECT_TIMEOUT", "10")
+    p = subprocess.run(["psql", "-d", target, "-X", "-v", "ON_ERROR_STOP=1", "-qAtc", sql],
+                       capture_output=True, text=True, env=env, timeout=timeout)
+    if p.returncode != 0:
+        raise AssertionError(f"psql failed ({p.returncode}) running {sql!r}:\n{p.stderr.strip()}")
+    return p.stdout
+
+
+def database_url(name: str) -> str:
+    """COFFER_TEST_POSTGRES_URL with its database replaced by `name` (same role, host and query)."""
+    assert PG_URL, f"{PG_URL_ENV} is not set"
+    parts = urlsplit(PG_URL)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
+
+
+def create_database(prefix: str = BB_DATABASE_PREFIX) -> str:
+    """CREATE DATABASE <prefix><random hex> on the test server; returns its name (drop it with drop_database)."""
+    name = prefix + uuid.uuid4().hex[:16]
+    assert re.fullmatch(r"[a-z_][a-z0-9_]*", name), name
+    psql(f"CREATE DATABASE {name}")
+    return name
+
+
+def drop_database(name: str) -> None:
+    """DROP DATABASE ... WITH (FORCE): also ends the connections of servers still running on it."""
+    assert re.fullmatch(r"[a-z_][a-z0-9_]*", name), name
+    psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+# Databases made for CofferServers in postgres mode, by resolved data dir: a data dir's store is its database, so
+# restarting a server (or a new CofferServer on the same data dir, as with SQLite's file) finds every key again.
+_SERVER_DATABASES: dict[Path, str] = {}
+
+
+def drop_server_databases() -> list[str]:
+    """Drop every database still held for a CofferServer (end of the test session). Returns the names that could
+    not be dropped."""
+    failed = []
+    for data_dir, name in list(_SERVER_DATABASES.items()):
+        try:
+            drop_database(name)
+            del _SERVER_DATABASES[data_dir]
+        except (AssertionError, OSError, subprocess.SubprocessError) as e:
+            failed.append(f"{name}: {e}")
+    return failed
+
+
 # --------------------------------------------------------------------------- server
 
 def free_port() -> int:
@@ -410,7 +475,9 @@ class ServerStartError(AssertionError):
 class CofferServer:
     """One `coffer serve` process (possibly restarted several times on the same data dir).
 
-    stdout/stderr of each run go to `<base_dir>/<name>-<n>.stdout|stderr`.
+    stdout/stderr of each run go to `<base_dir>/<name>-<n>.stdout|stderr`. In postgres mode (COFFER_TEST_STORE) a
+    config without a `store` gets one: a database made for the data dir at the first start, kept across restarts,
+    dropped by discard() or at the end of the session.
     """
 
     def __init__(
@@ -476,10 +543,52 @@ class CofferServer:
     def is_running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    # -- store
+    @property
+    def database(self) -> str | None:
+        """The PostgreSQL database this server's data dir was given in postgres mode (None before the first start,
+        in sqlite mode, or when the config names its own store)."""
+        return _SERVER_DATABASES.get(self.data_dir.resolve())
+
+    def _database_url(self) -> str:
+        key = self.data_dir.resolve()
+        if key not in _SERVER_DATABASES:
+            _SERVER_DATABASES[key] = create_database()
+        return database_url(_SERVER_DATABASES[key])
+
+    def _effective_config(self) -> dict | str | None:
+        """self.config, plus a PostgreSQL `store` in postgres mode when the config names none. Raw text that is not a
+        JSON object is left alone."""
+        if TEST_STORE != "postgres":
+            return self.config
+        if isinstance(self.config, str):
+            try:
+                cfg = json.loads(self.config)
+            except ValueError:
+                return self.config
+            if not isinstance(cfg, dict):
+                return self.config
+        else:
+            cfg = dict(self.config or {})
+        if "store" in cfg:
+            return self.config
+        cfg["store"] = {"type": "postgres", "url": self._database_url()}
+        return cfg
+
+    def discard(self) -> None:
+        """Stop for good and drop the database made for this server's data dir (postgres mode)."""
+        self.stop()
+        key = self.data_dir.resolve()
+        name = _SERVER_DATABASES.get(key)
+        if name is not None:
+            drop_database(name)  # on failure it stays registered: drop_server_databases() tries again at the end
+            del _SERVER_DATABASES[key]
+
     # -- lifecycle
     def _command(self) -> list[str]:
+        config = self._effective_config()
         if not self.cli_flags:
-            cfg = dict(self.config or {})
+            cfg = dict(config or {})
             cfg["port"] = self.port
             cfg.setdefault("host", "127.0.0.1")
             cfg.setdefault("dataDir", str(self.data_dir))
@@ -487,8 +596,8 @@ class CofferServer:
             return [self.binary, "serve", "--config", str(self.config_path)]
         cmd = [self.binary, "serve", "--host", "127.0.0.1", "--port", str(self.port),
                "--data-dir", str(self.data_dir)]
-        if self.config is not None:
-            text = self.config if isinstance(self.config, str) else json.dumps(self.config, indent=2)
+        if config is not None:
+            text = config if isinstance(config, str) else json.dumps(config, indent=2)
             self.config_path.write_text(text)
             cmd += ["--config", str(self.config_path)]
         return cmd

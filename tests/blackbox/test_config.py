@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from kmshelpers import DEV_ACCOUNT, expect_error
+from kmshelpers import DEV_ACCOUNT, TEST_STORE, expect_error
 
 
 def test_config_file_alone_supplies_host_port_and_data_dir(server_factory):
@@ -57,3 +57,17 @@ def test_missing_credentials_file_refuses_to_start(server_factory, tmp_path):
     rc, stderr = srv.start_expecting_exit()
     assert rc != 0
     assert stderr.strip(), "no explanation on stderr"
+
+
+def test_servers_run_on_the_store_under_test(server_factory):
+    # The harness's store selection (COFFER_TEST_STORE, conftest.py) really reaches the server: its start-up log names
+    # the store, and only the SQLite pass leaves a coffer.sqlite in the data dir.
+    for srv in (server_factory(name="store-flags"), server_factory(name="store-cfg", cli_flags=False),
+                server_factory(name="store-text", config='{"logLevel": "info"}')):
+        srv.start().client().create_key()
+        log, sqlite_file = srv.output_text(), srv.data_dir / "coffer.sqlite"
+        if TEST_STORE == "postgres":
+            assert srv.database and "coffer.store=postgres://" in log and f"/{srv.database}" in log, log[-2000:]
+            assert not sqlite_file.exists()
+        else:
+            assert srv.database is None and sqlite_file.is_file()

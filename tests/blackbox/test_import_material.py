@@ -215,7 +215,7 @@ def test_private_key_of_another_spec_is_incorrect_key_material(kms, key_spec, us
     ("RSA_2048", os.urandom(300)),
     ("ECC_NIST_EDWARDS25519", bytes(48)),
     ("ECC_NIST_P256", b"-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n"),
-])
+], ids=["ECC_NIST_P256-text", "RSA_2048-random", "ECC_NIST_EDWARDS25519-zeros", "ECC_NIST_P256-truncated-pem"])  # stable ids: xdist
 def test_garbage_instead_of_pkcs8_is_incorrect_key_material(kms, key_spec, garbage):
     _expect_incorrect(kms, create_external(kms, key_spec)["KeyId"], garbage, "RSA_AES_KEY_WRAP_SHA_256")
 

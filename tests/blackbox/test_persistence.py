@@ -247,7 +247,8 @@ def test_root_key_from_environment(server_factory):
     assert srv.client().describe_key(KeyId=kid)["KeyMetadata"]["KeyId"] == kid
 
 
-@pytest.mark.parametrize("bad", ["", "not base64 !!!", base64.b64encode(os.urandom(16)).decode()])
+@pytest.mark.parametrize("bad", ["", "not base64 !!!", base64.b64encode(os.urandom(16)).decode()],
+                         ids=["empty", "not-base64", "16-bytes"])  # stable ids: xdist workers must collect the same
 def test_invalid_root_key_environment_value_refuses_to_start(server_factory, bad):
     srv = server_factory(name="badenv", config={"rootKey": {"env": "COFFER_ROOT_KEY"}},
                          env={"COFFER_ROOT_KEY": bad})

@@ -2,7 +2,8 @@
 other, a state change acknowledged by one node is enforced by the other at once, import parameters travel, and
 concurrent changes of one key or one alias name on both nodes neither lose an update nor let two writers win.
 
-Needs COFFER_TEST_POSTGRES_URL (`.ci/run` starts PostgreSQL and sets it); in CI its absence is a failure.
+PostgreSQL-specific, so it runs in the COFFER_TEST_STORE=postgres pass only (which needs COFFER_TEST_POSTGRES_URL;
+`.ci/run` starts PostgreSQL and sets it, and in CI its absence is a failure: conftest.py).
 """
 
 from __future__ import annotations
@@ -12,44 +13,25 @@ import os
 import subprocess
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 from botocore.exceptions import ClientError
 
 import importhelpers as imp
-from kmshelpers import CofferServer, expect_error, unique_alias
+from kmshelpers import (PG_URL, TEST_STORE, CofferServer, create_database, database_url, drop_database, expect_error,
+                        unique_alias)
 
-PG_URL = os.environ.get("COFFER_TEST_POSTGRES_URL")
-
-if PG_URL is None and os.environ.get("CI"):
-    pytest.fail("CI must set COFFER_TEST_POSTGRES_URL (scripts/start-test-postgres)", pytrace=False)
-pytestmark = pytest.mark.skipif(PG_URL is None, reason="no PostgreSQL: set COFFER_TEST_POSTGRES_URL (scripts/start-test-postgres)")
-
-
-def _psql(sql: str) -> None:
-    parts = urlsplit(PG_URL)
-    env = dict(os.environ, PGPASSWORD=parts.password or "")
-    subprocess.run(
-        ["psql", "-h", parts.hostname, "-p", str(parts.port or 5432), "-U", parts.username, "-d", parts.path.lstrip("/"),
-         "-qAtc", sql], check=True, env=env, capture_output=True, timeout=60,
-    )
-
-
-def _database_url(name: str) -> str:
-    parts = urlsplit(PG_URL)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
+pytestmark = pytest.mark.postgres_only
 
 
 @pytest.fixture(scope="module")
 def cluster(coffer_bin, tmp_path_factory):
     """Two nodes (A, B) on a fresh database, sharing one root key from the environment."""
-    db = "coffer_nodes_" + uuid.uuid4().hex[:12]
-    _psql(f"CREATE DATABASE {db}")
+    db = create_database("coffer_nodes_")
     root_key = base64.b64encode(os.urandom(32)).decode()
-    config = {"store": {"type": "postgres", "url": _database_url(db)}, "rootKey": {"env": "COFFER_ROOT_KEY"}}
+    config = {"store": {"type": "postgres", "url": database_url(db)}, "rootKey": {"env": "COFFER_ROOT_KEY"}}
     base = tmp_path_factory.mktemp("pg-nodes")
     nodes = [CofferServer(coffer_bin, base / n, name=n, config=config, env={"COFFER_ROOT_KEY": root_key}) for n in ("a", "b")]
     for node in nodes:
@@ -57,7 +39,7 @@ def cluster(coffer_bin, tmp_path_factory):
     yield {"a": nodes[0], "b": nodes[1], "db": db, "config": config, "root_key": root_key, "base": base}
     for node in nodes:
         node.stop()
-    _psql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+    drop_database(db)
 
 
 @pytest.fixture(scope="module")
@@ -223,6 +205,8 @@ def test_a_node_with_another_root_key_refuses_to_start(cluster, coffer_bin):
 
 
 def _cluster() -> tuple[str, str] | None:
+    if PG_URL is None:
+        return None
     try:
         out = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True, timeout=30).stdout
     except FileNotFoundError:
@@ -235,7 +219,7 @@ def _cluster() -> tuple[str, str] | None:
     return None
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or _cluster() is None,
+@pytest.mark.skipif(TEST_STORE == "postgres" and (os.geteuid() != 0 or _cluster() is None),
                     reason="restarting PostgreSQL needs root and a local pg_ctlcluster cluster (as in CI)")
 def test_a_database_restart_fails_requests_with_5xx_and_recovers(a, b):
     version, name = _cluster()

@@ -1,7 +1,9 @@
 """`coffer store copy`: SQLite → PostgreSQL → SQLite, with every key, material, alias, tag, policy, grant and import
 parameter, idempotent with --merge, and every ciphertext made before the copy decrypting after it.
 
-Needs COFFER_TEST_POSTGRES_URL (`.ci/run` starts PostgreSQL and sets it); in CI its absence is a failure.
+PostgreSQL-specific, so it runs in the COFFER_TEST_STORE=postgres pass only (which needs COFFER_TEST_POSTGRES_URL;
+`.ci/run` starts PostgreSQL and sets it). Its SQLite servers name `"store": {"type": "sqlite"}` in their config, so
+that pass does not move them to PostgreSQL.
 """
 
 from __future__ import annotations
@@ -10,16 +12,16 @@ import json
 import os
 import shutil
 import subprocess
-import uuid
 from pathlib import Path
 
 import pytest
 
 import importhelpers as imp
-from kmshelpers import CofferServer, expect_error, unique_alias
-from test_postgres_nodes import PG_URL, _database_url, _psql
+from kmshelpers import CofferServer, create_database, database_url, drop_database, unique_alias
 
-pytestmark = pytest.mark.skipif(PG_URL is None, reason="no PostgreSQL: set COFFER_TEST_POSTGRES_URL (scripts/start-test-postgres)")
+pytestmark = pytest.mark.postgres_only
+
+SQLITE = {"store": {"type": "sqlite"}}  # explicit: the postgres pass would otherwise put these servers on PostgreSQL
 
 
 def _copy(coffer_bin, *args: str) -> subprocess.CompletedProcess:
@@ -28,10 +30,9 @@ def _copy(coffer_bin, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def database():
-    db = "coffer_copy_" + uuid.uuid4().hex[:12]
-    _psql(f"CREATE DATABASE {db}")
-    yield _database_url(db)
-    _psql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+    db = create_database("coffer_copy_")
+    yield database_url(db)
+    drop_database(db)
 
 
 def _populate(kms) -> dict:
@@ -71,7 +72,7 @@ def _check(kms, facts: dict) -> None:
 
 
 def test_round_trip_sqlite_postgres_sqlite(coffer_bin, tmp_path, database):
-    source = CofferServer(coffer_bin, tmp_path / "sqlite", name="sqlite")
+    source = CofferServer(coffer_bin, tmp_path / "sqlite", name="sqlite", config=SQLITE)
     source.start()
     facts = _populate(source.client())
     source.stop()
@@ -111,7 +112,7 @@ def test_round_trip_sqlite_postgres_sqlite(coffer_bin, tmp_path, database):
     back = _copy(coffer_bin, "--from", database, "--to", str(backup_dir / "coffer.sqlite"),
                  "--config", str(_write(tmp_path / "copy.json", {"rootKey": {"file": root_key}})))
     assert back.returncode == 0, back.stderr
-    restored = CofferServer(coffer_bin, tmp_path / "restored", name="restored", data_dir=backup_dir)
+    restored = CofferServer(coffer_bin, tmp_path / "restored", name="restored", data_dir=backup_dir, config=SQLITE)
     restored.start()
     kms = restored.client()
     _check(kms, facts)
@@ -126,7 +127,7 @@ def _write(path: Path, value: dict) -> Path:
 
 
 def test_copy_refuses_another_root_key(coffer_bin, tmp_path, database):
-    source = CofferServer(coffer_bin, tmp_path / "sqlite", name="sqlite")
+    source = CofferServer(coffer_bin, tmp_path / "sqlite", name="sqlite", config=SQLITE)
     source.start()
     source.client().create_key()
     source.stop()
