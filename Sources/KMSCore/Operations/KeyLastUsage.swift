@@ -40,6 +40,8 @@ public final class UsageRecorder: Sendable {
     }
 
     private let pending = Mutex<[Slot: KeyUsageRecord]>([:])
+    /// Whether this process has made sure the store's tracking start is written (once per process).
+    let trackingStartStored = Mutex(false)
 
     public init() {}
 
@@ -51,8 +53,16 @@ public final class UsageRecorder: Sendable {
         }
     }
 
+    /// This node's unwritten usage of a key, with its event ID.
     func pendingUsage(of keyID: KeyID, in scope: Scope) -> KeyUsageRecord? {
-        pending.withLock { $0[Slot(account: scope.accountID, region: scope.region, keyID: keyID)] }
+        pending.withLock { $0[Slot(account: scope.accountID, region: scope.region, keyID: keyID)] }.map(Self.withEventID)
+    }
+
+    /// The event ID is derived when a record leaves memory, not on the request path.
+    static func withEventID(_ usage: KeyUsageRecord) -> KeyUsageRecord {
+        var usage = usage
+        if usage.eventID.isEmpty { usage.eventID = eventID(forRequest: usage.requestID) }
+        return usage
     }
 
     /// Writes everything pending; on failure it is kept (unless newer usage came meanwhile) for the next flush.
@@ -65,7 +75,7 @@ public final class UsageRecorder: Sendable {
         }
         guard !batch.isEmpty else { return 0 }
         do {
-            try await store.recordUsages(Array(batch.values))
+            try await store.recordUsages(batch.values.map(Self.withEventID))
         } catch {
             for usage in batch.values { record(usage) }
             throw error
@@ -93,15 +103,17 @@ extension KMSService {
     func recordUsage(_ key: KeyRecord, _ operation: OperationName, caller: Caller) {
         usage.record(
             KeyUsageRecord(
-                scope: key.scope, keyID: key.id, operation: operation, timestamp: clock.now(), requestID: caller.requestID,
-                eventID: UsageRecorder.eventID(forRequest: caller.requestID)
+                scope: key.scope, keyID: key.id, operation: operation, timestamp: clock.now(), requestID: caller.requestID, eventID: ""
             )
         )
     }
 
     /// Writes pending usage to the store (the flush service calls this about once a second, and at shutdown).
     public func flushUsage() async throws(KMSError) -> Int {
-        _ = try await store.insertMetaValueIfAbsent(Self.trackingStartMetaName, MetaNumber.encode(clock.now().timeIntervalSince1970))
+        if !usage.trackingStartStored.withLock({ $0 }) {
+            _ = try await store.insertMetaValueIfAbsent(Self.trackingStartMetaName, MetaNumber.encode(clock.now().timeIntervalSince1970))
+            usage.trackingStartStored.withLock { $0 = true }
+        }
         return try await usage.flush(to: store)
     }
 
