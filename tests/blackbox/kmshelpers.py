@@ -418,10 +418,19 @@ def create_database(prefix: str = BB_DATABASE_PREFIX) -> str:
     return name
 
 
-def drop_database(name: str) -> None:
-    """DROP DATABASE ... WITH (FORCE): also ends the connections of servers still running on it."""
+def drop_database(name: str, attempts: int = 20) -> None:
+    """DROP DATABASE ... WITH (FORCE): also ends the connections of servers still running on it. Retried for a few
+    seconds: FORCE cannot end a backend the test role does not own (an autovacuum worker on that database), and
+    PostgreSQL refuses the drop until that worker has finished."""
     assert re.fullmatch(r"[a-z_][a-z0-9_]*", name), name
-    psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    for attempt in range(attempts):
+        try:
+            psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            return
+        except AssertionError as e:
+            if attempt == attempts - 1 or "pg_signal_backend" not in str(e):
+                raise
+            time.sleep(0.5)
 
 
 # Databases made for CofferServers in postgres mode, by resolved data dir: a data dir's store is its database, so

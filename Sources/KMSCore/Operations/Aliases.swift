@@ -49,9 +49,19 @@ extension KMSService {
         return name
     }
 
+    /// An alias must name a key: an alias name or alias ARN as TargetKeyId is ValidationException (the answer recorded
+    /// against AWS in moto's tests, `test__create_alias__raises_if_target_key_id_is_existing_alias`).
+    static func requireKeyTarget(_ text: String) throws(KMSError) {
+        switch try? KeyIdentifier(parsing: text) {
+        case .aliasName, .aliasARN: throw KMSError.validation("Aliases must refer to keys. Not aliases")
+        default: return
+        }
+    }
+
     /// [CreateAlias](https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html)
     public func createAlias(_ request: CreateAliasRequest, caller: Caller) async throws(KMSError) -> EmptyResponse {
         let name = try Self.customerAliasName(request.aliasName)
+        try Self.requireKeyTarget(request.targetKeyID)
         let (key, _) = try await locateKey(request.targetKeyID, caller: caller, operation: .createAlias, allowAlias: false)
         try authorize(action: "kms:CreateAlias", resource: caller.scope.aliasARN(name), caller: caller)
         try await authorize(key: key, action: "kms:CreateAlias", caller: caller, facts: RequestFacts())
@@ -71,6 +81,7 @@ extension KMSService {
         guard let alias = try await store.alias(name, in: caller.scope) else {
             throw KMSError.notFound("Alias \(caller.scope.aliasARN(name)) is not found.")
         }
+        try Self.requireKeyTarget(request.targetKeyID)
         let (target, _) = try await locateKey(request.targetKeyID, caller: caller, operation: .updateAlias, allowAlias: false)
         try authorize(action: "kms:UpdateAlias", resource: caller.scope.aliasARN(name), caller: caller)
         let current = try await store.key(alias.targetKeyID, in: caller.scope)

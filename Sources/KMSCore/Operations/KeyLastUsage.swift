@@ -39,7 +39,13 @@ public final class UsageRecorder: Sendable {
         var keyID: KeyID
     }
 
-    private let pending = Mutex<[Slot: KeyUsageRecord]>([:])
+    /// Usage not yet written, and usage being written (still shown until the store has it).
+    private struct State {
+        var pending: [Slot: KeyUsageRecord] = [:]
+        var inFlight: [Slot: KeyUsageRecord] = [:]
+    }
+
+    private let state = Mutex(State())
     /// Whether this process has made sure the store's tracking start is written (once per process).
     let trackingStartStored = Mutex(false)
 
@@ -47,15 +53,19 @@ public final class UsageRecorder: Sendable {
 
     func record(_ usage: KeyUsageRecord) {
         let slot = Slot(account: usage.scope.accountID, region: usage.scope.region, keyID: usage.keyID)
-        pending.withLock { pending in
-            if let existing = pending[slot], existing.timestamp > usage.timestamp { return }
-            pending[slot] = usage
+        state.withLock { state in
+            if let existing = state.pending[slot], existing.timestamp > usage.timestamp { return }
+            state.pending[slot] = usage
         }
     }
 
-    /// This node's unwritten usage of a key, with its event ID.
+    /// This node's unwritten (or being written) usage of a key, with its event ID.
     func pendingUsage(of keyID: KeyID, in scope: Scope) -> KeyUsageRecord? {
-        pending.withLock { $0[Slot(account: scope.accountID, region: scope.region, keyID: keyID)] }.map(Self.withEventID)
+        let slot = Slot(account: scope.accountID, region: scope.region, keyID: keyID)
+        let found = state.withLock { state in
+            [state.pending[slot], state.inFlight[slot]].compactMap { $0 }.max { $0.timestamp < $1.timestamp }
+        }
+        return found.map(Self.withEventID)
     }
 
     /// The event ID is derived when a record leaves memory, not on the request path.
@@ -65,20 +75,31 @@ public final class UsageRecorder: Sendable {
         return usage
     }
 
-    /// Writes everything pending; on failure it is kept (unless newer usage came meanwhile) for the next flush.
+    /// Writes everything pending; on failure it is kept (unless newer usage came meanwhile) for the next flush. While
+    /// the write runs, the batch stays visible to GetKeyLastUsage.
     /// - Returns: how many keys were written.
     public func flush(to store: any KeyStore) async throws(KMSError) -> Int {
-        let batch = pending.withLock { pending in
-            let batch = pending
-            pending.removeAll(keepingCapacity: true)
+        let batch = state.withLock { state in
+            let batch = state.pending
+            state.pending.removeAll(keepingCapacity: true)
+            state.inFlight.merge(batch) { $1 }
             return batch
         }
         guard !batch.isEmpty else { return 0 }
         do {
             try await store.recordUsages(batch.values.map(Self.withEventID))
         } catch {
-            for usage in batch.values { record(usage) }
+            state.withLock { state in
+                for (slot, usage) in batch {
+                    if state.inFlight[slot] == usage { state.inFlight[slot] = nil }
+                    if let newer = state.pending[slot], newer.timestamp >= usage.timestamp { continue }
+                    state.pending[slot] = usage
+                }
+            }
             throw error
+        }
+        state.withLock { state in
+            for (slot, usage) in batch where state.inFlight[slot] == usage { state.inFlight[slot] = nil }
         }
         return batch.count
     }

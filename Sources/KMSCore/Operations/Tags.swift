@@ -28,11 +28,13 @@ public struct ListResourceTagsResponse: Encodable, Sendable {
 enum TagRules {
     static let maximumTags = 50
 
-    /// Checks tags supplied in one request: no duplicates, no `aws:` prefix.
+    /// Checks tags supplied in one request: no duplicates, no `aws:` prefix in any case (`AWS:`, `Aws:`; issue 14).
     static func validate(_ tags: [WireTag]) throws(KMSError) -> [Tag] {
         var seen = Set<String>()
         for tag in tags {
-            if tag.tagKey.hasPrefix("aws:") { throw KMSError(.tag, "Tags beginning with aws: are reserved") }
+            if tag.tagKey.utf8.count >= 4, tag.tagKey.prefix(4).lowercased() == "aws:" {
+                throw KMSError(.tag, "Tags beginning with aws: are reserved")
+            }
             if !seen.insert(tag.tagKey).inserted { throw KMSError(.tag, "Duplicate tag keys") }
         }
         if tags.count > maximumTags { throw KMSError(.tag, "Too many tags") }
