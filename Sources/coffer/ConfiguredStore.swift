@@ -9,6 +9,16 @@ import PostgresNIO
 /// The store a configuration names, opened for a command that reads it offline (`coffer authz explain`): the SQLite
 /// file (which must exist) or the PostgreSQL database (its client runs for the duration of `body`).
 enum ConfiguredStore {
+    /// The PostgreSQL client configuration of a `"store": {"type": "postgres", ...}` entry.
+    static func postgresConfiguration(_ file: ServerConfiguration) throws -> PostgresClient.Configuration {
+        guard let url = file.store?.url else { throw ConfigurationError("store.url is required for a postgres store.") }
+        do {
+            return try PostgresKeyStore.configuration(url: url, passwordEnvironment: file.store?.passwordEnv)
+        } catch {
+            throw ConfigurationError("store: \(error.message)")
+        }
+    }
+
     static func with<T>(_ file: ServerConfiguration, dataDir: String, _ body: (any KeyStore) async throws -> T) async throws -> T {
         switch file.store?.type ?? "sqlite" {
         case "sqlite":
@@ -22,13 +32,7 @@ enum ConfiguredStore {
             }
             return try await body(store)
         case "postgres":
-            guard let url = file.store?.url else { throw ConfigurationError("store.url is required for a postgres store.") }
-            let configuration: PostgresClient.Configuration
-            do {
-                configuration = try PostgresKeyStore.configuration(url: url, passwordEnvironment: file.store?.passwordEnv)
-            } catch {
-                throw ConfigurationError("store: \(error.message)")
-            }
+            let configuration = try postgresConfiguration(file)
             let logger = Logger(label: "coffer.store", factory: { _ in SwiftLogNoOpLogHandler() })
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
             return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in

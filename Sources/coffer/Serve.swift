@@ -66,13 +66,7 @@ struct Serve: AsyncParsableCommand {
                 file: file, store: store, sealer: sealer, developmentOffset: offset, storeName: databasePath, host: host, port: port, logger: logger
             )
         case "postgres":
-            guard let url = file.store?.url else { throw ConfigurationError("store.url is required for a postgres store.") }
-            let configuration: PostgresClient.Configuration
-            do {
-                configuration = try PostgresKeyStore.configuration(url: url, passwordEnvironment: file.store?.passwordEnv)
-            } catch {
-                throw ConfigurationError("store: \(error.message)")
-            }
+            let configuration = try ConfiguredStore.postgresConfiguration(file)
             let name = "postgres://\(configuration.host ?? "?"):\(configuration.port ?? 5432)/\(configuration.database ?? "")"
             // Start-up work (migrations under their advisory lock, the root-key check) runs on a short-lived client;
             // the server's own client then runs as a Service in its ServiceGroup, beside the change listener, and
@@ -104,7 +98,7 @@ struct Serve: AsyncParsableCommand {
     /// The development clock's stored offset (0 when new), or nil when the development clock is off.
     static func developmentOffset(_ file: ServerConfiguration, store: any KeyStore) async throws -> TimeInterval? {
         guard file.developmentClock == true else { return nil }
-        return try await store.metaValue(DevelopmentClock.offsetMetaName).flatMap(DevelopmentClock.decode) ?? 0
+        return try await store.metaValue(DevelopmentClock.offsetMetaName).flatMap(MetaNumber.decode) ?? 0
     }
 
     /// - Parameter storeServices: the store's own services (a connection pool, a change listener), started first and

@@ -7,11 +7,11 @@ import Testing
 @Suite struct DevelopmentClockTests {
     @Test func theOffsetRoundTripsThroughItsStoredForm() {
         for offset: TimeInterval in [0, 1.5, 86_400 * 400, DevelopmentClock.maximumStep * 3] {
-            #expect(DevelopmentClock.decode(DevelopmentClock.encode(offset)) == offset)
+            #expect(MetaNumber.decode(MetaNumber.encode(offset)) == offset)
         }
-        #expect(DevelopmentClock.decode([1, 2, 3]) == nil)
-        #expect(DevelopmentClock.decode(DevelopmentClock.encode(-1)) == nil)
-        #expect(DevelopmentClock.decode(DevelopmentClock.encode(.nan)) == nil)
+        #expect(MetaNumber.decode([1, 2, 3]) == nil)
+        #expect(MetaNumber.decode(MetaNumber.encode(-1)) == nil)
+        #expect(MetaNumber.decode(MetaNumber.encode(.nan)) == nil)
     }
 
     @Test func advancingMovesNowKeepsTheWallClockAndRunsTheDueWork() async throws {
@@ -27,7 +27,7 @@ import Testing
         #expect(clock.wallClock.now() == Fixtures.epoch)
         // The key past its window is gone at once, and the offset is in the store for the next start.
         #expect(await store.key(KeyID(key.keyID)!, in: Fixtures.scope) == nil)
-        #expect(await store.metaValue(DevelopmentClock.offsetMetaName).flatMap(DevelopmentClock.decode) == offset)
+        #expect(await store.metaValue(DevelopmentClock.offsetMetaName).flatMap(MetaNumber.decode) == offset)
         for bad: TimeInterval in [-1, .infinity, .nan, DevelopmentClock.maximumStep + 1] {
             await expectKMSError(.validation) { _ = try await service.advanceDevelopmentClock(clock, by: bad) }
         }

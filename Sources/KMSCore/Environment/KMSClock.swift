@@ -30,7 +30,7 @@ public final class FixedClock: KMSClock, @unchecked Sendable {
 
 /// The development clock (`"developmentClock": true`, not an AWS feature): the wall clock plus an offset that only
 /// grows, moved forward by the `CofferDevelopment.AdvanceClock` call so that tests can see keys rotate, imports
-/// expire and deletion windows pass without waiting. The offset is kept in the store (`offsetMetaName`), so a
+/// expire and deletion windows pass without waiting. The offset is kept in the store (`offsetMetaName`, a `MetaNumber`), so a
 /// restarted server keeps the time it had reached.
 public final class DevelopmentClock: KMSClock, Sendable {
     public static let offsetMetaName = "development-clock-offset"
@@ -60,9 +60,4 @@ public final class DevelopmentClock: KMSClock, Sendable {
             return offset
         }
     }
-
-    /// The offset as stored (`MetaNumber`) and back.
-    public static func encode(_ offset: TimeInterval) -> [UInt8] { MetaNumber.encode(offset) }
-
-    public static func decode(_ bytes: [UInt8]) -> TimeInterval? { MetaNumber.decode(bytes) }
 }

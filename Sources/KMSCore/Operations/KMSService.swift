@@ -133,7 +133,7 @@ public struct KMSService: Sendable {
             throw KMSError.validation("Seconds must be a number from 0 to \(Int(DevelopmentClock.maximumStep)).")
         }
         let offset = clock.advance(by: seconds)
-        try await store.setMetaValue(DevelopmentClock.offsetMetaName, DevelopmentClock.encode(offset))
+        try await store.setMetaValue(DevelopmentClock.offsetMetaName, MetaNumber.encode(offset))
         _ = try await runDueWork()
         return offset
     }

@@ -18,15 +18,8 @@ public struct KeyDeletionSweeper: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await cancelWhenGracefulShutdown {
-                    try await Task.sleep(for: interval)
-                }
-            } catch {
-                return
-            }
-            do {
+        await Periodically.run(every: interval) {
+            do throws(KMSError) {
                 let work = try await service.runDueWork()
                 if work.deleted > 0 { logger.info("kms.sweeper.deleted", metadata: ["kms.count": "\(work.deleted)"]) }
                 if work.expired > 0 { logger.info("kms.sweeper.material_expired", metadata: ["kms.count": "\(work.expired)"]) }

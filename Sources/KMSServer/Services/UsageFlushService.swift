@@ -16,17 +16,7 @@ public struct UsageFlushService: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await cancelWhenGracefulShutdown {
-                    try await Task.sleep(for: interval)
-                }
-            } catch {
-                break
-            }
-            await flush()
-        }
-        await flush()
+        await Periodically.run(every: interval, finallyOnce: true) { await flush() }
     }
 
     private func flush() async {
