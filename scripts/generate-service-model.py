@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Generates Sources/KMSServer/Model/ServiceModel+Data.swift from botocore's KMS model.
 
-The model (Apache-2.0, from botocore) is reduced to what request validation needs: operation input shapes
-and, per shape, type, required members, length/value ranges, enums, patterns and the sensitive flag.
+The model (Apache-2.0, from botocore) is reduced to what request validation and the audit log's redaction need:
+operation input and output shapes and, per shape, type, required members, length/value ranges, enums, patterns and the sensitive flag.
 Run it again when botocore's model changes:  python3 scripts/generate-service-model.py
 """
 import gzip, json, os, sys
@@ -23,7 +23,8 @@ for name, shape in model["shapes"].items():
         reduced["members"] = {m: v["shape"] for m, v in shape["members"].items()}
     shapes[name] = reduced
 operations = {name: op.get("input", {}).get("shape") for name, op in model["operations"].items()}
-reduced = {"version": model["metadata"]["apiVersion"], "operations": operations, "shapes": shapes}
+outputs = {name: op.get("output", {}).get("shape") for name, op in model["operations"].items()}
+reduced = {"version": model["metadata"]["apiVersion"], "operations": operations, "outputs": outputs, "shapes": shapes}
 text = json.dumps(reduced, sort_keys=True, separators=(",", ":"))
 assert '"#' not in text
 out = os.path.join(os.path.dirname(__file__), "..", "Sources", "KMSServer", "Model", "ServiceModel+Data.swift")

@@ -1,6 +1,23 @@
 /// The one error type that reaches the wire. Every failure a client can see is a `KMSError`;
-/// the server maps it to `{"__type": code.rawValue, "message": message}` in one place.
+/// the server maps it to `{"__type": code.rawValue, "message": message}` in one place. Its `cause` (the underlying
+/// error, OpenSSL's reason, the SQL error, and where it was raised) goes to the log only. Two errors are equal when
+/// their codes are.
 public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong underneath, for the operator's log: never sent to the client.
+    public struct Cause: Sendable, CustomStringConvertible {
+        public var detail: String
+        public var file: String
+        public var line: UInt
+
+        public init(_ detail: String, file: String, line: UInt) {
+            self.detail = detail
+            self.file = file
+            self.line = line
+        }
+
+        public var description: String { "\(detail) (\(file):\(line))" }
+    }
+
     /// The AWS exception name. The raw value is the exact `__type` AWS sends.
     public enum Code: String, Sendable, CaseIterable {
         case accessDenied = "AccessDeniedException"
@@ -44,10 +61,23 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
     public var code: Code
     /// AWS-like text for the wire. Never contains SQL, paths, key bytes or secrets.
     public var message: String
+    /// The underlying failure, for the log.
+    public var cause: Cause?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, cause: Cause? = nil) {
         self.code = code
         self.message = message
+        self.cause = cause
+    }
+
+    public static func == (lhs: KMSError, rhs: KMSError) -> Bool { lhs.code == rhs.code }
+
+    /// This error with `error` (described for the log) as its cause, unless it has one already.
+    public func causedBy(_ error: any Error, file: String = #fileID, line: UInt = #line) -> KMSError {
+        guard cause == nil else { return self }
+        var copy = self
+        copy.cause = Cause(String(describing: error), file: file, line: line)
+        return copy
     }
 
     /// The `__type` sent on the wire.
@@ -78,8 +108,24 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func validation(_ message: String) -> KMSError { KMSError(.validation, message) }
     public static func invalidState(_ message: String) -> KMSError { KMSError(.kmsInvalidState, message) }
     public static func unsupported(_ message: String) -> KMSError { KMSError(.unsupportedOperation, message) }
+    /// This error with `detail` as its cause, unless it has one already.
+    public func causedBy(_ detail: String, file: String = #fileID, line: UInt = #line) -> KMSError {
+        guard cause == nil else { return self }
+        var copy = self
+        copy.cause = Cause(detail, file: file, line: line)
+        return copy
+    }
+
     /// An internal failure. The detail goes to the log only, never to the wire.
-    public static var internalFailure: KMSError {
-        KMSError(.kmsInternal, "The request processing has failed because of an unknown error, exception or failure.")
+    public static func internalFailure(_ detail: String, file: String = #fileID, line: UInt = #line) -> KMSError {
+        KMSError(
+            .kmsInternal, "The request processing has failed because of an unknown error, exception or failure.",
+            cause: Cause(detail, file: file, line: line)
+        )
+    }
+
+    /// An internal failure caused by `error`.
+    public static func internalFailure(_ error: any Error, file: String = #fileID, line: UInt = #line) -> KMSError {
+        internalFailure(String(describing: error), file: file, line: line)
     }
 }

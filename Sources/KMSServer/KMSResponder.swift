@@ -22,8 +22,19 @@ public struct KMSResponder: HTTPResponder {
     let developmentClock: DevelopmentClock?
     /// SigV4's clock-skew check uses real time, also when the development clock has moved ahead.
     let signatureClock: any KMSClock
+    /// Where every request's event goes (nil: no audit log configured).
+    let audit: AuditLog?
+    /// True when this listener serves TLS (`aws:SecureTransport`).
+    let secureTransport: Bool
+    let metrics: RequestMetrics
 
-    public init(service: KMSService, identities: IdentityDirectory, maximumBodySize: Int = 1 << 20, developmentClock: DevelopmentClock? = nil) {
+    public init(
+        service: KMSService, identities: IdentityDirectory, maximumBodySize: Int = 1 << 20, developmentClock: DevelopmentClock? = nil,
+        audit: AuditLog? = nil, secureTransport: Bool = false
+    ) {
+        self.audit = audit
+        self.secureTransport = secureTransport
+        self.metrics = .shared
         self.service = service
         self.identities = identities
         self.verifier = SigV4Verifier(service: "kms", allowedSkew: 15 * 60, allowsUnsignedPayload: false)
@@ -42,44 +53,101 @@ public struct KMSResponder: HTTPResponder {
     /// The development clock's call (not an AWS operation; docs/configuration.md).
     static let advanceClockTarget = "CofferDevelopment.AdvanceClock"
 
-    /// Facts about one request, for its log line.
+    /// Facts about one request, gathered as it is handled, for its log line, metrics and audit event.
     struct Outcome {
         var operation: String = "-"
+        var operationName: OperationName?
         var keyID: String?
         var accessKeyID: String?
+        var caller: Caller?
+        /// The parsed request body (when it parsed).
+        var json: JSONValue?
+        /// The operation's response body, for the audit's responseElements.
+        var output: ByteBuffer?
     }
+
+    static let userAgentHeader = HTTPField.Name("User-Agent")!
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
         let requestID = UUID().uuidString.lowercased()
+        let trail = audit == nil ? nil : RequestTrail()
         var outcome = Outcome()
         var response: Response
-        var errorType: String?
+        var failure: KMSError?
         do {
-            let body = try await handle(request, sourceIP: context.sourceIP, requestID: requestID, outcome: &outcome)
+            let body = try await handle(request, sourceIP: context.sourceIP, requestID: requestID, trail: trail, outcome: &outcome)
+            outcome.output = body
             response = Self.jsonResponse(status: .ok, body: body, requestID: requestID)
         } catch {
-            errorType = error.wireType
+            failure = error
             response = Self.errorResponse(error, requestID: requestID)
-            if error.isServerFault {
-                context.logger.error("kms.request.failed", metadata: ["kms.request_id": "\(requestID)", "kms.error_type": "\(error.wireType)"])
+        }
+        if let audit {
+            let event = auditEvent(request, context: context, requestID: requestID, trail: trail, outcome: outcome, failure: failure)
+            if await !audit.record(event), audit.configuration.mode == .sync {
+                let error = KMSError.internalFailure("the audit event could not be written to \(audit.configuration.path)")
+                failure = error
+                response = Self.errorResponse(error, requestID: requestID)
             }
         }
+        if let failure, failure.isServerFault {
+            var metadata: Logger.Metadata = ["kms.request_id": "\(requestID)", "kms.error_type": "\(failure.wireType)"]
+            if let cause = failure.cause { metadata["kms.cause"] = "\(cause)" }
+            context.logger.error("kms.request.failed", metadata: metadata)
+        }
         let elapsed = ContinuousClock.now - start
-        var metadata: Logger.Metadata = [
-            "kms.request_id": "\(requestID)",
-            "kms.operation": "\(outcome.operation)",
-            "kms.status": "\(response.status.code)",
-            "kms.duration_ms": "\(Self.milliseconds(elapsed))",
-        ]
-        if let keyID = outcome.keyID { metadata["kms.key_id"] = "\(keyID)" }
-        if let errorType { metadata["kms.error_type"] = "\(errorType)" }
-        if let accessKey = outcome.accessKeyID { metadata["aws.access_key_id"] = "\(accessKey)" }
-        context.logger.info("kms.request", metadata: metadata)
+        metrics.record(outcome.operationName, errorType: failure?.code, duration: elapsed)
+        if context.logger.logLevel <= .info {
+            var metadata: Logger.Metadata = [
+                "kms.request_id": "\(requestID)",
+                "kms.operation": "\(outcome.operation)",
+                "kms.status": "\(response.status.code)",
+                "kms.duration_ms": "\(Self.milliseconds(elapsed))",
+            ]
+            if let keyID = outcome.keyID { metadata["kms.key_id"] = "\(keyID)" }
+            if let failure { metadata["kms.error_type"] = "\(failure.wireType)" }
+            if let accessKey = outcome.accessKeyID { metadata["aws.access_key_id"] = "\(accessKey)" }
+            context.logger.info("kms.request", metadata: metadata)
+        }
         return response
     }
 
-    private func handle(_ request: Request, sourceIP: String?, requestID: String, outcome: inout Outcome) async throws(KMSError) -> ByteBuffer {
+    /// The request's audit event (docs/audit.md), its resources taken from where the request was authorized.
+    private func auditEvent(
+        _ request: Request, context: Context, requestID: String, trail: RequestTrail?, outcome: Outcome, failure: KMSError?
+    ) -> [UInt8] {
+        let readOnly = outcome.operationName?.isReadOnly ?? true
+        var claimed: (accessKeyID: String, region: String)?
+        if outcome.caller == nil, let authorization = request.headers[.authorization] { claimed = Self.claimedCredential(authorization) }
+        var responseElements: JSONValue?
+        if failure == nil, !readOnly, let output = outcome.output, output.readableBytes > 0,
+            let parsed = try? JSONParser.parse(Array(output.readableBytesView))
+        {
+            responseElements = model.auditResponseElements(parsed, operation: outcome.operation)
+        }
+        let event = AuditRecord.Request(
+            time: service.clock.now(), operation: outcome.operationName?.rawValue ?? String(outcome.operation.prefix(128)),
+            caller: outcome.caller, claimedAccessKeyID: claimed?.accessKeyID, claimedRegion: claimed?.region, sourceIP: context.sourceIP,
+            userAgent: request.headers[Self.userAgentHeader],
+            requestParameters: outcome.json.flatMap { model.auditRequestParameters($0, operation: outcome.operation) },
+            responseElements: responseElements, requestID: requestID, readOnly: readOnly, resources: trail?.touchedKeys ?? [], error: failure
+        )
+        return AuditRecord.apiCall(event)
+    }
+
+    /// The access key and Region an Authorization header names (`Credential=AKID/date/region/kms/aws4_request`), for
+    /// the audit event of a request whose signature did not verify.
+    static func claimedCredential(_ header: String) -> (accessKeyID: String, region: String)? {
+        guard let range = header.range(of: "Credential=") else { return nil }
+        let parts = header[range.upperBound...].prefix(while: { $0 != "," && $0 != " " }).split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 3 else { return nil }
+        return (String(parts[0].prefix(128)), String(parts[2].prefix(64)))
+    }
+
+    private func handle(
+        _ request: Request, sourceIP: String?, requestID: String, trail: RequestTrail?, outcome: inout Outcome
+    ) async throws(KMSError) -> ByteBuffer {
         var request = request
         let buffer: ByteBuffer
         do {
@@ -92,6 +160,8 @@ public struct KMSResponder: HTTPResponder {
         // 1. Authentication.
         var caller = try authenticate(request, body: bodyBytes, sourceIP: sourceIP, outcome: &outcome)
         caller.requestID = requestID
+        caller.trail = trail
+        outcome.caller = caller
 
         // 2. Operation.
         guard request.method == .post else {
@@ -106,9 +176,11 @@ public struct KMSResponder: HTTPResponder {
         }
         let operationText = String(target.dropFirst(Self.targetPrefix.count))
         guard let operation = OperationName(rawValue: operationText) else {
+            outcome.operation = String(operationText.prefix(128))
             throw KMSError(.unknownOperation, "Operation '\(operationText)' is not an AWS KMS operation.")
         }
         outcome.operation = operation.rawValue
+        outcome.operationName = operation
 
         // 3. Body: JSON, then the model's constraints.
         let json: JSONValue
@@ -117,10 +189,16 @@ public struct KMSResponder: HTTPResponder {
         } catch {
             throw KMSError(.serialization, "The request body is not valid JSON: \(error.reason).")
         }
+        if !bodyBytes.isEmpty { outcome.json = json }
         if case .string(let keyID)? = json["KeyId"] ?? json["TargetKeyId"] ?? json["DestinationKeyId"] {
             outcome.keyID = String(keyID.prefix(256))
         }
         try model.validate(json, operation: operation.rawValue)
+
+        // An audit log that cannot be written refuses requests before they act (sync mode).
+        if let audit, audit.configuration.mode == .sync, audit.isFailing {
+            throw KMSError.internalFailure("the audit log \(audit.configuration.path) cannot be written")
+        }
 
         // 4. The operation itself.
         guard let handler = router.handlers[operation] else {
@@ -159,7 +237,7 @@ public struct KMSResponder: HTTPResponder {
         return Caller(
             scope: Scope(partition: partition, accountID: identity.accountID, region: verified.region),
             principal: principal, accessKeyID: identity.accessKeyID, identityPolicies: identity.policies,
-            principalTags: identity.tags, sourceIP: sourceIP, secureTransport: false
+            principalTags: identity.tags, sourceIP: sourceIP, secureTransport: secureTransport
         )
     }
 
@@ -213,25 +291,7 @@ public struct KMSResponder: HTTPResponder {
     }
 
     /// Encodes a string as a JSON string literal.
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func jsonString(_ text: String) -> String { JSONWriter.literal(text) }
 
     /// Milliseconds with three decimals, without Foundation's `String(format:)` on the request path.
     static func milliseconds(_ duration: Duration) -> String {

@@ -34,7 +34,7 @@ struct OperationRouter: Sendable {
         do {
             return try encoder.encode(value)
         } catch {
-            throw KMSError.internalFailure
+            throw KMSError.internalFailure(error)
         }
     }
 

@@ -171,8 +171,9 @@ public final class PostgresKeyStore: KeyStore {
 
     @discardableResult
     private func translate<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws(KMSError) -> T {
+        let start = ContinuousClock.now
         do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
+            let value = try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask { try await body() }
                 group.addTask {
                     try await Task.sleep(for: Self.deadline)
@@ -182,8 +183,12 @@ public final class PostgresKeyStore: KeyStore {
                 guard let first = try await group.next(), let value = first else { throw DeadlineExceeded() }
                 return value
             }
+            CofferMetrics.storeCall(.postgres, duration: ContinuousClock.now - start, failed: false)
+            return value
         } catch {
-            throw map(error)
+            let mapped = map(error)
+            CofferMetrics.storeCall(.postgres, duration: ContinuousClock.now - start, failed: mapped.isServerFault)
+            throw mapped
         }
     }
 
@@ -196,22 +201,24 @@ public final class PostgresKeyStore: KeyStore {
         case is DeadlineExceeded:
             logger.error("kms.store.postgres_deadline", metadata: ["kms.deadline": "\(Self.deadline)"])
             return KMSError(.dependencyTimeout, "The key store did not answer in time. Retry the request.")
+                .causedBy(error)
         case let error as PostgresTransactionError:
             // The closure's own error (a KMSError such as NotFound) wins over the rollback that followed it.
             if let inner = error.closureError ?? error.commitError ?? error.beginError { return map(inner) }
-            return KMSError.internalFailure
+            return KMSError.internalFailure(error)
         case let error as PSQLError:
             if let state = error.serverInfo?[.sqlState] {
                 if state == "23505" { return KMSError(.alreadyExists, "The resource already exists.") }
                 logger.error("kms.store.postgres_error", metadata: ["kms.sqlstate": "\(state)"])
-                return KMSError.internalFailure
+                return KMSError.internalFailure("PostgreSQL error \(state): \(error.serverInfo?[.message] ?? "")")
             }
             // No server answer: connection refused, reset, timed out, pool shut down.
             logger.error("kms.store.postgres_unavailable", metadata: ["kms.error": "\(String(describing: error.code))"])
             return KMSError(.dependencyTimeout, "The key store is not available. Retry the request.")
+                .causedBy("PostgreSQL unreachable: \(String(reflecting: error))")
         default:
             logger.error("kms.store.failure", metadata: ["kms.error": "\(String(describing: type(of: error)))"])
-            return KMSError(.dependencyTimeout, "The key store is not available. Retry the request.")
+            return KMSError(.dependencyTimeout, "The key store is not available. Retry the request.").causedBy(error)
         }
     }
 
@@ -280,7 +287,11 @@ public final class PostgresKeyStore: KeyStore {
     public func key(_ id: KeyID, in scope: Scope) async throws(KMSError) -> KeyRecord? {
         let slot = RecordSlot(account: scope.accountID, region: scope.region, keyID: id.rawValue)
         let cacheable = changes.isFresh()
-        if cacheable, let cached = records[slot] { return cached }
+        if cacheable, let cached = records[slot] {
+            CofferMetrics.cacheLookup(.keyRecord, hit: true)
+            return cached
+        }
+        CofferMetrics.cacheLookup(.keyRecord, hit: false)
         let generation = records.currentGeneration
         return try await translate {
             let statement = KeyDocument(account: scope.accountID, region: scope.region, keyID: id.rawValue)

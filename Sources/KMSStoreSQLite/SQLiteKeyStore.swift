@@ -7,6 +7,8 @@ import KMSCore
 /// sealed materials and aliases are rows of their own.
 public final class SQLiteKeyStore: KeyStore {
     private let pool: DatabasePool
+    /// The database file.
+    public let path: String
 
     /// Decoded key records, so that hot keys are not read and decoded per request. Coherent because this process is the
     /// only writer of its SQLite file: `updateKey` writes the new record through at the end of its transaction (a
@@ -33,6 +35,7 @@ public final class SQLiteKeyStore: KeyStore {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         configuration.busyMode = .timeout(10)
+        self.path = path
         self.pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
     }
@@ -136,9 +139,21 @@ public final class SQLiteKeyStore: KeyStore {
         return migrator
     }
 
+    /// The database file must still be where it was opened (an open descriptor keeps a deleted file readable, so a
+    /// read alone would not notice), and a read must succeed.
+    public func healthCheck() async throws(KMSError) {
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw KMSError.internalFailure("the SQLite database file \(path) is missing or unreadable")
+        }
+        _ = try await run({ db in try Int.fetchOne(db, sql: "SELECT 1") }, write: false)
+    }
+
     // MARK: Error translation (the one place driver errors are mapped)
 
     private func run<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T, write: Bool) async throws(KMSError) -> T {
+        let start = ContinuousClock.now
+        var failed = false
+        defer { CofferMetrics.storeCall(.sqlite, duration: ContinuousClock.now - start, failed: failed) }
         do {
             if write {
                 return try await pool.write(body)
@@ -155,7 +170,8 @@ public final class SQLiteKeyStore: KeyStore {
         } catch {
             // A failed commit may leave a written-through record in the cache: forget everything.
             if write { records.removeAll() }
-            throw KMSError.internalFailure
+            failed = true
+            throw KMSError.internalFailure("SQLite (\(path)): \(error)")
         }
     }
 
@@ -190,7 +206,11 @@ public final class SQLiteKeyStore: KeyStore {
     }
 
     public func key(_ id: KeyID, in scope: Scope) async throws(KMSError) -> KeyRecord? {
-        if let cached = records[RecordKey(scope, id)] { return cached }
+        if let cached = records[RecordKey(scope, id)] {
+            CofferMetrics.cacheLookup(.keyRecord, hit: true)
+            return cached
+        }
+        CofferMetrics.cacheLookup(.keyRecord, hit: false)
         let generation = records.currentGeneration
         return try await run({ db in
             guard

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KMSServer
 import NIOCore
 import NIOPosix
 
@@ -6,7 +7,8 @@ struct Coffer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coffer",
         abstract: "An AWS KMS-compatible key management server.",
-        subcommands: [Serve.self, Byok.self, Authz.self, StoreCommand.self]
+        version: "coffer \(CofferVersion.current)",
+        subcommands: [Serve.self, Byok.self, Authz.self, StoreCommand.self, AuditCommand.self]
     )
 }
 

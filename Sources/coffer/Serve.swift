@@ -6,7 +6,10 @@ import KMSServer
 import KMSStorePostgres
 import KMSStoreSQLite
 import Logging
+import Metrics
+import NIOSSL
 import PostgresNIO
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
@@ -45,6 +48,8 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "coffer")
+        // Before anything makes a metric handle (the store times its first call).
+        let registry = file.metrics.map { _ in Self.bootstrapMetrics() }
 
         do {
             try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -63,7 +68,8 @@ struct Serve: AsyncParsableCommand {
             let sealer = try await RootKeyLoader.load(source: file.rootKey, dataDir: dataDir, store: store)
             let offset = try await Self.developmentOffset(file, store: store)
             try await serve(
-                file: file, store: store, sealer: sealer, developmentOffset: offset, storeName: databasePath, host: host, port: port, logger: logger
+                file: file, store: store, sealer: sealer, developmentOffset: offset, storeName: databasePath, host: host, port: port, logger: logger,
+                registry: registry
             )
         case "postgres":
             let configuration = try ConfiguredStore.postgresConfiguration(file)
@@ -88,7 +94,7 @@ struct Serve: AsyncParsableCommand {
             let store = PostgresKeyStore(client: client, logger: logger)
             try await serve(
                 file: file, store: store, sealer: sealer, developmentOffset: offset, storeName: name, host: host, port: port, logger: logger,
-                storeServices: [client, PostgresKeyChangeListener(store: store)]
+                registry: registry, storeServices: [client, PostgresKeyChangeListener(store: store)]
             )
         case let other:
             throw ConfigurationError("Store type '\(other)' is not supported; use 'sqlite' or 'postgres'.")
@@ -105,8 +111,15 @@ struct Serve: AsyncParsableCommand {
     ///   stopped last.
     private func serve(
         file: ServerConfiguration, store: any KeyStore, sealer: MaterialSealer, developmentOffset: TimeInterval?, storeName databasePath: String,
-        host: String, port: Int, logger: Logger, storeServices: [any Service] = []
+        host: String, port: Int, logger: Logger, registry: PrometheusCollectorRegistry?, storeServices: [any Service] = []
     ) async throws {
+        let audit: AuditLog?
+        do {
+            audit = try file.auditConfiguration().map { try AuditLog(configuration: $0, logger: Logger(label: "coffer.audit")) }
+        } catch let error as AuditLog.OpenError {
+            throw ConfigurationError(error.description)
+        }
+        let tls = try file.tls.map(Self.tlsConfiguration)
 
         let identities: IdentityDirectory
         if let credentialsFile = file.credentialsFile {
@@ -145,19 +158,64 @@ struct Serve: AsyncParsableCommand {
         }
         let service = KMSService(
             store: store, sealer: sealer, clock: developmentClock ?? SystemClock(), random: SystemRandom(), wrappingKeys: pool,
-            authorization: authorization, logger: Logger(label: "coffer.authz")
+            authorization: authorization, logger: Logger(label: "coffer.authz"),
+            serviceEvents: audit ?? DiscardingServiceEventSink()
         )
         let sweeper = KeyDeletionSweeper(service: service, logger: logger)
         let poolService = WrappingKeyPoolService(pool: pool, logger: logger)
         let usageFlush = UsageFlushService(service: service, logger: logger)
-        let app = buildApplication(
-            service: service, identities: identities, host: host, port: port, services: storeServices + [sweeper, poolService, usageFlush],
-            developmentClock: developmentClock, logger: logger
+        // A service group stops its services in reverse order, after the HTTP server (last) has drained: the audit
+        // writer stops after everything that reports to it.
+        var services: [any Service] = storeServices
+        if let audit { services.append(audit) }
+        services += [sweeper, poolService, usageFlush] as [any Service]
+        if let registry, let metrics = file.metrics {
+            let endpoints = OperatorEndpoints(registry: registry, service: service, audit: audit)
+            services.append(endpoints.application(host: metrics.host ?? "127.0.0.1", port: metrics.port, logger: logger))
+        }
+        let app = try buildApplication(
+            service: service, identities: identities, host: host, port: port, services: services,
+            developmentClock: developmentClock, audit: audit, tls: tls, logger: logger
         )
-        logger.info(
-            "coffer.start",
-            metadata: ["coffer.address": "\(host):\(port)", "coffer.store": "\(databasePath)", "coffer.authorization": "\(authorization.rawValue)"]
-        )
+        var metadata: Logger.Metadata = [
+            "coffer.address": "\(host):\(port)", "coffer.store": "\(databasePath)", "coffer.authorization": "\(authorization.rawValue)",
+            "coffer.tls": "\(tls != nil)", "coffer.version": "\(CofferVersion.current)",
+        ]
+        if let audit { metadata["coffer.audit"] = "\(audit.configuration.path) (\(audit.configuration.mode.rawValue))" }
+        if let metrics = file.metrics { metadata["coffer.metrics"] = "\(metrics.host ?? "127.0.0.1"):\(metrics.port)" }
+        logger.info("coffer.start", metadata: metadata)
         try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    /// The Prometheus registry behind swift-metrics, with buckets fit for sub-millisecond requests.
+    static func bootstrapMetrics() -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        for label in ["coffer_request_duration_seconds", "coffer_store_duration_seconds"] {
+            factory.durationHistogramBuckets[label] = CofferMetrics.durationBuckets
+        }
+        MetricsSystem.bootstrap(factory)
+        Gauge(label: "coffer_build_info", dimensions: [("version", CofferVersion.current)]).record(1)
+        return registry
+    }
+
+    /// The certificate chain and private key (PEM files) for HTTPS.
+    static func tlsConfiguration(_ tls: ServerConfiguration.TLS) throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        let key: NIOSSLPrivateKey
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(tls.certificate)
+        } catch {
+            throw ConfigurationError("tls.certificate: cannot read a PEM certificate chain from \(tls.certificate): \(error)")
+        }
+        guard !chain.isEmpty else { throw ConfigurationError("tls.certificate: \(tls.certificate) holds no certificate.") }
+        do {
+            key = try NIOSSLPrivateKey(file: tls.privateKey, format: .pem)
+        } catch {
+            throw ConfigurationError("tls.privateKey: cannot read a PEM private key from \(tls.privateKey): \(error)")
+        }
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        configuration.minimumTLSVersion = .tlsv12
+        return configuration
     }
 }

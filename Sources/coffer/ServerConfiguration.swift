@@ -22,6 +22,27 @@ struct ServerConfiguration: Decodable {
         var passwordEnv: String?
     }
 
+    /// The audit log (docs/audit.md).
+    struct Audit: Decodable {
+        var file: String
+        /// `sync` (the default) or `async`.
+        var mode: String?
+        var maxFileBytes: Int?
+        var bufferEvents: Int?
+    }
+
+    /// The operator's listener: `/metrics` and `/health/*` (docs/observability.md).
+    struct Listener: Decodable {
+        var host: String?
+        var port: Int
+    }
+
+    /// HTTPS for the KMS listener.
+    struct TLS: Decodable {
+        var certificate: String
+        var privateKey: String
+    }
+
     var host: String?
     var port: Int?
     var dataDir: String?
@@ -35,6 +56,24 @@ struct ServerConfiguration: Decodable {
     var developmentClock: Bool?
     /// `enforce` (the default), `audit` or `off` (docs/authorization.md).
     var authorization: String?
+    var audit: Audit?
+    var metrics: Listener?
+    var tls: TLS?
+    /// A seed file (YAML or JSON) of keys and aliases applied at every start (docs/seed.md).
+    var seed: String?
+
+    /// The audit log's settings, checked.
+    func auditConfiguration() throws -> AuditLog.Configuration? {
+        guard let audit else { return nil }
+        guard let mode = AuditLog.Mode(rawValue: audit.mode ?? "sync") else {
+            throw ConfigurationError("audit.mode: '\(audit.mode ?? "")' is not one of sync, async.")
+        }
+        let maxFileBytes = audit.maxFileBytes ?? 100 << 20
+        guard maxFileBytes >= 1024 else { throw ConfigurationError("audit.maxFileBytes: \(maxFileBytes) is below 1024.") }
+        let bufferEvents = audit.bufferEvents ?? 10_000
+        guard bufferEvents >= 1 else { throw ConfigurationError("audit.bufferEvents: \(bufferEvents) is below 1.") }
+        return AuditLog.Configuration(path: audit.file, mode: mode, maxFileBytes: maxFileBytes, bufferEvents: bufferEvents)
+    }
 
     /// The authorization mode, or a configuration error naming the accepted values.
     func authorizationMode() throws -> AuthorizationMode {

@@ -132,6 +132,7 @@ extension KMSService {
 
     /// Authorizes `action` on `key` for the caller: key policy, identity policies, then grants (spec §1.1).
     func authorize(key: KeyRecord, action: String, caller: Caller, facts: RequestFacts, requestAlias: String? = nil) async throws(KMSError) {
+        caller.trail?.touched(key)
         guard authorization != .off else { return }
         try checkGrantTokens(facts.grantTokens)
         let keyPolicy = try parsedPolicy(of: key)
@@ -179,8 +180,10 @@ extension KMSService {
         case .off:
             return
         case .audit:
+            CofferMetrics.denial(action: action)
             logger.warning("kms.authz.would_deny", metadata: metadata)
         case .enforce:
+            CofferMetrics.denial(action: action)
             logger.info("kms.authz.denied", metadata: metadata)
             throw KMSError(.accessDenied, message)
         }
@@ -196,7 +199,11 @@ extension KMSService {
 
     /// The key's policy, parsed once per policy text.
     func parsedPolicy(of key: KeyRecord) throws(KMSError) -> PolicyDocument {
-        if let cached = keyPolicies[key.arn], cached.text == key.policy { return cached.document }
+        if let cached = keyPolicies[key.arn], cached.text == key.policy {
+            CofferMetrics.cacheLookup(.policy, hit: true)
+            return cached.document
+        }
+        CofferMetrics.cacheLookup(.policy, hit: false)
         let document: PolicyDocument
         do {
             document = try PolicyDocument(parsing: key.policy, kind: .key)
@@ -212,7 +219,11 @@ extension KMSService {
     /// The grants of a key, cached per grants version (bumped on every grant change).
     func cachedGrants(of key: KeyRecord) async throws(KMSError) -> [GrantRecord] {
         let slot = GrantSlot(keyARN: key.arn, version: key.grantsVersion ?? 0)
-        if let cached = grantLists[slot] { return cached }
+        if let cached = grantLists[slot] {
+            CofferMetrics.cacheLookup(.grants, hit: true)
+            return cached
+        }
+        CofferMetrics.cacheLookup(.grants, hit: false)
         let grants = try await store.grants(forKey: key.id, in: key.scope)
         grantLists[slot] = grants
         return grants

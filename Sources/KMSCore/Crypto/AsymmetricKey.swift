@@ -30,7 +30,7 @@ struct AsymmetricKey: Sendable {
                 backing = .openssl(try material.withUnsafeBytes { try OpenSSLKey.privateKey(pkcs8: Array($0)) })
             }
         } catch {
-            throw KMSError.internalFailure
+            throw KMSError.internalFailure(error)
         }
     }
 
@@ -38,7 +38,7 @@ struct AsymmetricKey: Sendable {
     func publicKeyDER() throws(KMSError) -> [UInt8] {
         switch backing {
         case .openssl(let key):
-            do { return try key.spki() } catch { throw KMSError.internalFailure }
+            do { return try key.spki() } catch { throw KMSError.internalFailure(error) }
         case .mlDSA65(let key): return DER.subjectPublicKeyInfo(oidLastArc: 0x12, key: Array(key.publicKey.rawRepresentation))
         case .mlDSA87(let key): return DER.subjectPublicKeyInfo(oidLastArc: 0x13, key: Array(key.publicKey.rawRepresentation))
         }
@@ -59,12 +59,12 @@ struct AsymmetricKey: Sendable {
             case (.mlDSA87(let key), .pureMessage(let message)):
                 return Array(try key.signature(for: message))
             default:
-                throw KMSError.internalFailure
+                throw KMSError.internalFailure("signing algorithm does not fit the key")
             }
         } catch let error as KMSError {
             throw error
         } catch {
-            throw KMSError.internalFailure
+            throw KMSError.internalFailure(error)
         }
     }
 
@@ -86,19 +86,19 @@ struct AsymmetricKey: Sendable {
     // MARK: Encryption and key agreement
 
     func encrypt(_ plaintext: [UInt8], algorithm: EncryptionAlgorithm) throws(KMSError) -> [UInt8] {
-        guard case .openssl(let key) = backing, let md = Self.oaepDigest(algorithm) else { throw KMSError.internalFailure }
-        do { return try key.encryptOAEP(plaintext, md: md) } catch { throw KMSError.internalFailure }
+        guard case .openssl(let key) = backing, let md = Self.oaepDigest(algorithm) else { throw KMSError.internalFailure("RSA-OAEP on a key that is not RSA") }
+        do { return try key.encryptOAEP(plaintext, md: md) } catch { throw KMSError.internalFailure(error) }
     }
 
     func decrypt(_ ciphertext: [UInt8], algorithm: EncryptionAlgorithm) throws(KMSError) -> [UInt8] {
-        guard case .openssl(let key) = backing, let md = Self.oaepDigest(algorithm) else { throw KMSError.internalFailure }
+        guard case .openssl(let key) = backing, let md = Self.oaepDigest(algorithm) else { throw KMSError.internalFailure("RSA-OAEP on a key that is not RSA") }
         do { return try key.decryptOAEP(ciphertext, md: md) } catch { throw KMSError(.invalidCiphertext, "") }
     }
 
     /// ECDH with a peer's DER SubjectPublicKeyInfo on the same curve.
     /// - Throws: `ValidationException` when the peer key does not parse or is on another curve.
     func deriveSharedSecret(peerSPKI: [UInt8]) throws(KMSError) -> [UInt8] {
-        guard case .openssl(let key) = backing else { throw KMSError.internalFailure }
+        guard case .openssl(let key) = backing else { throw KMSError.internalFailure("key agreement on a key without an OpenSSL backing") }
         guard let peer = try? OpenSSLKey.publicKey(spki: peerSPKI), peer.kind == key.kind else {
             throw KMSError.validation("The PublicKey is not a valid DER-encoded X.509 public key on the curve of the KMS key (\(spec.rawValue)).")
         }

@@ -80,7 +80,7 @@ public struct CiphertextBlob: Sendable, Equatable {
             blob.tag = Array(box.tag)
             return blob
         } catch {
-            throw KMSError.internalFailure
+            throw KMSError.internalFailure(error)
         }
     }
 

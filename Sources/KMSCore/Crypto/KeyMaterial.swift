@@ -82,7 +82,7 @@ public struct KeyMaterial: Sendable, CustomStringConvertible, CustomDebugStringC
         } catch let error as KMSError {
             throw error
         } catch {
-            throw KMSError.internalFailure
+            throw KMSError.internalFailure(error)
         }
     }
 

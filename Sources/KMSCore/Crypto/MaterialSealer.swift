@@ -69,12 +69,12 @@ public struct MaterialSealer: Sendable {
             out.append(contentsOf: box.tag)
             return out
         } catch {
-            throw KMSError.internalFailure
+            throw KMSError.internalFailure(error)
         }
     }
 
     private func open(_ sealed: [UInt8], associatedData: [UInt8]) throws(KMSError) -> KeyMaterial {
-        guard sealed.count >= 1 + 12 + 16, sealed[0] == Self.version else { throw KMSError.internalFailure }
+        guard sealed.count >= 1 + 12 + 16, sealed[0] == Self.version else { throw KMSError.internalFailure("sealed material has an unknown format") }
         do {
             let box = try AES.GCM.SealedBox(
                 nonce: AES.GCM.Nonce(data: sealed[1..<13]),
@@ -84,7 +84,7 @@ public struct MaterialSealer: Sendable {
             let plain = try AES.GCM.open(box, using: rootKey, authenticating: associatedData)
             return KeyMaterial(unsafeBytes: plain)
         } catch {
-            throw KMSError.internalFailure
+            throw KMSError.internalFailure("sealed material does not open under the root key: \(error)")
         }
     }
 }

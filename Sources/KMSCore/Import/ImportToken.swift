@@ -32,7 +32,7 @@ struct ImportToken: Codable, Sendable, Equatable {
     }()
 
     func seal(with sealer: MaterialSealer) throws(KMSError) -> [UInt8] {
-        guard let body = try? Self.encoder.encode(self) else { throw KMSError.internalFailure }
+        guard let body = try? Self.encoder.encode(self) else { throw KMSError.internalFailure("import token body could not be encoded") }
         return try sealer.seal(bytes: Array(body), purpose: Self.purpose)
     }
 

@@ -52,7 +52,7 @@ public actor WrappingKeyPool {
             do {
                 return try OpenSSLKey.generate(algorithm: "RSA", bits: bits)
             } catch {
-                throw KMSError.internalFailure
+                throw KMSError.internalFailure(error)
             }
         }
     }

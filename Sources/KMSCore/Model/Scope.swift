@@ -33,13 +33,16 @@ public struct Caller: Sendable, Hashable {
     public var secureTransport: Bool
     /// The request's ID (`x-amzn-RequestId`), for GetKeyLastUsage's KmsRequestId.
     public var requestID: String
+    /// Where the keys this request touches are recorded (the audit record's resources).
+    public var trail: RequestTrail?
 
     /// The principal's ARN as AWS prints it.
     public var principal: String { principalARN.arn }
 
     public init(
         scope: Scope, principal: PrincipalARN? = nil, accessKeyID: String, identityPolicies: [PolicyDocument] = [],
-        principalTags: [String: String] = [:], sourceIP: String? = nil, secureTransport: Bool = false, requestID: String = ""
+        principalTags: [String: String] = [:], sourceIP: String? = nil, secureTransport: Bool = false, requestID: String = "",
+        trail: RequestTrail? = nil
     ) {
         let arn = principal ?? .root(scope.accountID, partition: scope.partition)
         self.scope = scope
@@ -50,5 +53,6 @@ public struct Caller: Sendable, Hashable {
         self.sourceIP = sourceIP
         self.secureTransport = secureTransport
         self.requestID = requestID
+        self.trail = trail
     }
 }

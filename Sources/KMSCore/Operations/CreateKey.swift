@@ -117,6 +117,7 @@ extension KMSService {
             record.materials = [MaterialInfo(id: materialID, state: .current, createdAt: now)]
         }
         try await store.insertKey(record, materials: sealed)
+        caller.trail?.touched(record)
         return CreateKeyResponse(keyMetadata: KeyMetadata(record))
     }
 }

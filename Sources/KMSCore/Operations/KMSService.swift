@@ -26,6 +26,8 @@ public struct KMSService: Sendable {
     let grantLists = LockedCache<GrantSlot, [GrantRecord]>(capacity: 2_000)
     /// Pending last-usage records (GetKeyLastUsage), written behind.
     let usage = UsageRecorder()
+    /// Where background events (rotation, deletion, expiry, multi-Region synchronisation) are reported.
+    public let serviceEvents: any ServiceEventSink
 
     struct CachedWrappingKey: Sendable {
         var keyID: KeyID
@@ -41,8 +43,9 @@ public struct KMSService: Sendable {
     public init(
         store: any KeyStore, sealer: MaterialSealer, clock: any KMSClock, random: any RandomSource,
         wrappingKeys: WrappingKeyPool = WrappingKeyPool(targets: [:]), authorization: AuthorizationMode = .enforce,
-        logger: Logger = Logger(label: "coffer.authz")
+        logger: Logger = Logger(label: "coffer.authz"), serviceEvents: any ServiceEventSink = DiscardingServiceEventSink()
     ) {
+        self.serviceEvents = serviceEvents
         self.authorization = authorization
         self.logger = logger
         self.store = store
@@ -59,6 +62,7 @@ public struct KMSService: Sendable {
         }
         if let deletionDate = record.deletionDate, deletionDate <= clock.now() {
             try await store.deleteKey(id, in: scope)
+            report(.deleteKey, scope: scope, keyID: id)
             throw KMSError.notFound("Key '\(scope.keyARN(id))' does not exist")
         }
         record.expireMaterials(at: clock.now())
@@ -98,6 +102,7 @@ public struct KMSService: Sendable {
             _ = try await store.updateKey(id, in: scope) { (record: inout KeyRecord, changes: inout MaterialChanges) throws(KMSError) in
                 changes.delete.append(contentsOf: record.expireMaterials(at: now))
             }
+            report(.deleteExpiredKeyMaterial, scope: scope, keyID: id)
         }
         return due.count
     }
@@ -146,9 +151,15 @@ public struct KMSService: Sendable {
         for (scope, id) in due {
             let replica = id.isMultiRegion ? try await store.key(id, in: scope) : nil
             try await store.deleteKey(id, in: scope)
+            report(.deleteKey, scope: scope, keyID: id)
             if let replica, replica.isReplica { try await replicaDeleted(replica, at: now) }
         }
         return due.count
+    }
+
+    /// Reports a background event (the audit log's `AwsServiceEvent`).
+    func report(_ name: ServiceEvent.Name, scope: Scope, keyID: KeyID) {
+        serviceEvents.record(ServiceEvent(name: name, time: clock.now(), scope: scope, keyID: keyID))
     }
 }
 

@@ -106,7 +106,7 @@ public final class UsageRecorder: Sendable {
 
     /// The CloudTrail-style event ID of a request: a UUID derived from its request ID (the audit log uses the same
     /// derivation), so that it needs no randomness on the request path.
-    static func eventID(forRequest requestID: String) -> String {
+    public static func eventID(forRequest requestID: String) -> String {
         var bytes = Array(SHA256.hash(data: Array("coffer/event/\(requestID)".utf8)).prefix(16))
         bytes[6] = (bytes[6] & 0x0f) | 0x40
         bytes[8] = (bytes[8] & 0x3f) | 0x80

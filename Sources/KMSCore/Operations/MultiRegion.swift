@@ -122,6 +122,7 @@ extension KMSService {
             replica.materials.append(copy)
         }
         try await store.insertKey(replica, materials: sealed)
+        caller.trail?.touched(replica)
         try await restageMaterials(of: primary)
         if primary.primaryRegion == nil {
             _ = try await store.updateKey(primary.id, in: primary.scope) { (record: inout KeyRecord) throws(KMSError) in
@@ -189,6 +190,7 @@ extension KMSService {
     /// Copies the primary's automatic-rotation settings to its replicas (a shared property).
     func syncRotationSettings(of primary: KeyRecord) async throws(KMSError) {
         for replica in try await otherRegions(of: primary) {
+            report(.synchronizeMultiRegionKey, scope: replica.scope, keyID: replica.id)
             _ = try await store.updateKey(replica.id, in: replica.scope) { (record: inout KeyRecord) throws(KMSError) in
                 Self.copyRotationSettings(from: primary, to: &record)
             }
@@ -200,6 +202,7 @@ extension KMSService {
     func syncRotation(of primary: KeyRecord, material: KeyMaterial, materialID: String) async throws(KMSError) {
         guard let info = primary.materials.first(where: { $0.id == materialID }) else { return }
         for replica in try await otherRegions(of: primary) {
+            report(.synchronizeMultiRegionKey, scope: replica.scope, keyID: replica.id)
             let sealed = SealedMaterial(
                 keyID: replica.id, materialID: materialID, sealed: try sealer.seal(material, keyARN: replica.arn, materialID: materialID)
             )
@@ -223,6 +226,7 @@ extension KMSService {
     func syncPromotion(of primary: KeyRecord, materialID: String) async throws(KMSError) {
         guard let info = primary.materials.first(where: { $0.id == materialID }) else { return }
         for replica in try await otherRegions(of: primary) {
+            report(.synchronizeMultiRegionKey, scope: replica.scope, keyID: replica.id)
             _ = try await store.updateKey(replica.id, in: replica.scope) { (record: inout KeyRecord) throws(KMSError) in
                 guard let index = record.materials.firstIndex(where: { $0.id == materialID }), record.materials[index].state != .current else { return }
                 for other in record.materials.indices where record.materials[other].state == .current {
@@ -239,6 +243,7 @@ extension KMSService {
     /// After the primary deleted its staged material `materialID`: the replicas forget it too (import spec §7).
     func removeStagedMaterialFromReplicas(of primary: KeyRecord, materialID: String) async throws(KMSError) {
         for replica in try await otherRegions(of: primary) {
+            report(.synchronizeMultiRegionKey, scope: replica.scope, keyID: replica.id)
             _ = try await store.updateKey(replica.id, in: replica.scope) { (record: inout KeyRecord, changes: inout MaterialChanges) throws(KMSError) in
                 guard let index = record.materials.firstIndex(where: { $0.id == materialID && !$0.isPermanentlyAssociated }) else { return }
                 record.materials.remove(at: index)

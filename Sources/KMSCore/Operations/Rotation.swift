@@ -107,6 +107,7 @@ extension KMSService {
             }
             if updated.currentMaterial?.id == materialID {
                 rotated += 1
+                report(.rotateKey, scope: scope, keyID: id)
                 try await syncRotation(of: updated, material: material, materialID: materialID)
             }
         }

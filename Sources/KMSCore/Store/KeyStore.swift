@@ -81,6 +81,8 @@ public struct AliasRecord: Sendable, Hashable, Codable {
 /// errors: a unique violation becomes `AlreadyExistsException`, anything else `KMSInternalException`.
 /// Nothing here is SQLite-specific: the PostgreSQL store implements the same contract.
 public protocol KeyStore: Sendable {
+    /// Throws unless the store answers now (readiness): a cheap read, plus whatever the store can check cheaply.
+    func healthCheck() async throws(KMSError)
     /// Inserts a new key with its sealed materials, in one transaction.
     func insertKey(_ key: KeyRecord, materials: [SealedMaterial]) async throws(KMSError)
     /// The key with this ID in this scope, or nil.
@@ -157,6 +159,10 @@ public protocol KeyStore: Sendable {
 }
 
 extension KeyStore {
+    public func healthCheck() async throws(KMSError) {
+        _ = try await metaValue("coffer-health-check")
+    }
+
     /// Inserts an alias with no per-key limit.
     public func insertAlias(_ alias: AliasRecord) async throws(KMSError) {
         try await insertAlias(alias, limit: .max)

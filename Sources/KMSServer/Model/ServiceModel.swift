@@ -31,6 +31,7 @@ struct ServiceModel: Sendable {
     }
 
     let inputShapes: [String: String?]
+    let outputShapes: [String: String]
     let shapes: [String: Shape]
 
     /// The model bundled with this build (see scripts/generate-service-model.py).
@@ -51,6 +52,10 @@ struct ServiceModel: Sendable {
         var inputs: [String: String?] = [:]
         for (name, value) in operations {
             if case .string(let shape) = value { inputs[name] = shape } else { inputs[name] = .some(nil) }
+        }
+        var outputs: [String: String] = [:]
+        if case .object(let list)? = root["outputs"] {
+            for (name, value) in list { if case .string(let shape) = value { outputs[name] = shape } }
         }
         var shapes: [String: Shape] = [:]
         for (name, value) in shapeList {
@@ -90,6 +95,7 @@ struct ServiceModel: Sendable {
             )
         }
         self.inputShapes = inputs
+        self.outputShapes = outputs
         self.shapes = shapes
     }
 

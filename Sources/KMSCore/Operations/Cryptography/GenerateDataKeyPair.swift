@@ -80,7 +80,7 @@ extension KMSService {
             } catch let error as KMSError {
                 throw error
             } catch {
-                throw KMSError.internalFailure
+                throw KMSError.internalFailure(error)
             }
         }
         let pair = spec.isRSA ? try await HeavyWork.run(generate) : try generate()
@@ -90,7 +90,7 @@ extension KMSService {
             privateKey = try pair.pkcs8()
             publicKey = try pair.spki()
         } catch {
-            throw KMSError.internalFailure
+            throw KMSError.internalFailure(error)
         }
         let (blob, materialID) = try await encryptPayload(privateKey, key: key, algorithm: .symmetricDefault, context: request.encryptionContext)
         recordUsage(key, operation, caller: caller)

@@ -86,7 +86,7 @@ extension KMSService {
             case .hmacSHA512: return Array(HMAC<SHA512>.authenticationCode(for: message, using: key))
             }
         }
-        guard let result else { throw KMSError.internalFailure }
+        guard let result else { throw KMSError.internalFailure("HMAC key of an unexpected size") }
         return result
     }
 

@@ -36,7 +36,7 @@ extension KMSService {
         let slot = MaterialSlot(keyARN: key.arn, materialID: id)
         if let cached = materials[slot] { return cached }
         guard let sealed = try await store.sealedMaterial(keyID: key.id, materialID: id, in: key.scope) else {
-            throw KMSError.internalFailure
+            throw KMSError.internalFailure("key material \(id) of \(key.arn) is missing from the store")
         }
         let material = try sealer.open(sealed.sealed, keyARN: key.arn, materialID: id)
         materials[slot] = material

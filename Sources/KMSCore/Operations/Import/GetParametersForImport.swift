@@ -51,7 +51,7 @@ extension KMSService {
             privateKey = try pair.pkcs8()
             publicKey = try pair.spki()
         } catch {
-            throw KMSError.internalFailure
+            throw KMSError.internalFailure(error)
         }
         let sealed = try sealer.seal(bytes: privateKey, purpose: Self.wrappingKeyPurpose(wrappingKeyID))
         try await store.insertWrappingKey(
