@@ -161,6 +161,21 @@ struct Serve: AsyncParsableCommand {
             authorization: authorization, logger: Logger(label: "coffer.authz"),
             serviceEvents: audit ?? DiscardingServiceEventSink()
         )
+        if let seedPath = file.seed {
+            do {
+                let seed = try SeedFile.load(seedPath)
+                let created = try await seed.apply(to: service, logger: logger)
+                logger.info(
+                    "coffer.seed",
+                    metadata: [
+                        "coffer.file": "\(seedPath)", "coffer.seed.keys": "\(seed.keys.count)", "coffer.seed.keys_created": "\(created.keys)",
+                        "coffer.seed.aliases_created": "\(created.aliases)",
+                    ]
+                )
+            } catch {
+                throw ConfigurationError(error.description)
+            }
+        }
         let sweeper = KeyDeletionSweeper(service: service, logger: logger)
         let poolService = WrappingKeyPoolService(pool: pool, logger: logger)
         let usageFlush = UsageFlushService(service: service, logger: logger)
