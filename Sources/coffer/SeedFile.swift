@@ -91,10 +91,17 @@ struct SeedFile {
             case .create:
                 do {
                     try await service.apply(key)
+                    created += 1
+                } catch where error.code == .alreadyExists {
+                    // Another node applying the same seed got there first: it must now match.
+                    do {
+                        _ = try await service.prepare(key.declaration)
+                    } catch {
+                        throw Failure(path: path, line: keys[index].line, message: error.message)
+                    }
                 } catch {
                     throw Failure(path: path, line: keys[index].line, message: error.message)
                 }
-                created += 1
             case .keep(let drift) where !drift.isEmpty:
                 logger.notice(
                     "coffer.seed.drift",
@@ -110,6 +117,11 @@ struct SeedFile {
         for alias in newAliases {
             do {
                 try await service.apply(alias)
+            } catch where error.code == .alreadyExists {
+                let stored = try? await service.store.alias(alias.name, in: alias.scope)
+                if stored?.targetKeyID != alias.targetKeyID {
+                    throw Failure(path: path, line: aliases.first { $0.declaration.name == alias.name }?.line, message: error.message)
+                }
             } catch {
                 throw Failure(path: path, line: aliases.first { $0.declaration.name == alias.name }?.line, message: error.message)
             }

@@ -51,9 +51,11 @@ struct CofferHarness {
     }
 
     /// Runs `body` against the application in the given testing mode.
-    func test<Value: Sendable>(_ setup: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+    func test<Value: Sendable>(
+        _ setup: TestingSetup = .router, audit: AuditLog? = nil, _ body: @Sendable (any TestClientProtocol) async throws -> Value
+    ) async throws -> Value {
         let app = try buildApplication(
-            service: service, identities: ServerFixtures.identities, host: "127.0.0.1", port: 0, logger: logger
+            service: service, identities: ServerFixtures.identities, host: "127.0.0.1", port: 0, audit: audit, logger: logger
         )
         return try await app.test(setup, body)
     }
