@@ -384,6 +384,170 @@ def compare_stores(ctx: Ctx, variants: list[str], ops: list[str], concs: list[in
     return text, md
 
 
+AUDIT_MODES = ["off", "sync", "async"]
+# Issue 12's targets: Encrypt (64 B) throughput with the audit log on, as a share of the throughput with it off.
+AUDIT_TARGETS = {"sync": 0.75, "async": 0.90}
+# Requests besides wrk's that reach a server before the cases: wait_kms's ListKeys and make_fixtures's seven calls.
+AUDIT_SETUP_REQUESTS = 8
+
+
+def audit_files(path: Path) -> list[Path]:
+    """The audit file and the files rotated away from it (`<file>.<12 digits>`), oldest first."""
+    rotated = sorted(p for p in path.parent.glob(path.name + ".*") if p.name[len(path.name) + 1:].isdigit())
+    return rotated + ([path] if path.exists() else [])
+
+
+def count_lines(paths: list[Path]) -> tuple[int, int]:
+    """(lines, bytes) over the files."""
+    lines = size = 0
+    for p in paths:
+        with open(p, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                lines += chunk.count(b"\n")
+                size += len(chunk)
+    return lines, size
+
+
+def compare_audit_modes(ctx: Ctx, modes: list[str], concs: list[int], rounds: int) -> tuple[str, str, list[dict], dict]:
+    """Encrypt (64 B) on one Coffer per audit mode: `off` (no "audit" member), `sync` and `async` ({"audit": {"file":
+    <temp dir>/audit.log, "mode": ...}}). The configurations differ only in "audit"; the wrapping-key pool is 0 in all
+    of them so that no background key generation competes with the cases. The three servers run side by side (an idle
+    one costs nothing) and are measured in turn, per connection count, for `rounds` rounds, the order rotating each
+    round, so that drift of the machine does not favour one mode; throughput and CPU per request are totals over the
+    rounds. Then the events are counted (the file and its rotations) and the chain checked with `coffer audit verify`;
+    the files are deleted afterwards (a full run writes hundreds of MB). Returns the table as text and Markdown, the
+    targets and the per-mode audit details."""
+    op = OPS_BY_NAME["Encrypt64"]
+    binary = os.environ.get("COFFER_BIN") or str(ROOT / ".build/release/coffer")
+    servers: dict[str, Server] = {}
+    fixtures: dict[str, Fixtures] = {}
+    paths: dict[str, Path] = {}
+    sent = {m: 0 for m in modes}
+    details: dict = {}
+    try:
+        for mode in modes:
+            config: dict = {"wrappingKeyPool": {"RSA_2048": 0, "RSA_3072": 0, "RSA_4096": 0}}
+            if mode != "off":
+                (ctx.workdir / f"audit-{mode}").mkdir()
+                paths[mode] = ctx.workdir / f"audit-{mode}" / "audit.log"
+                config["audit"] = {"file": str(paths[mode]), "mode": mode}
+            print(f"[bench] Coffer with audit {mode}" + (f" ({paths[mode]})" if mode in paths else ""), flush=True)
+            servers[mode] = s = start_coffer(ctx.workdir, name=f"audit-{mode}", config=config)
+            wait_kms(s.endpoint, 60)
+            fixtures[mode] = make_fixtures(s.endpoint)
+            sent[mode] += AUDIT_SETUP_REQUESTS
+        for s in servers.values():
+            try:
+                wait_idle(s, timeout=60)
+            except RuntimeError as e:
+                ctx.warnings.append(str(e))
+        for rnd in range(rounds):
+            order = modes[rnd % len(modes):] + modes[:rnd % len(modes)]
+            print(f"[bench] round {rnd + 1}/{rounds}: {', '.join(order)}", flush=True)
+            for c in concs:
+                for mode in order:
+                    row = measure(ctx, servers[mode], "Encrypt64", op.target, op.body(fixtures[mode]), c, strict_sockets=True)
+                    if row:
+                        row.update(audit_mode=mode, round=rnd + 1)
+                        sent[mode] += row["requests"] + row.get("warmup_requests", 0)
+    finally:
+        for s in servers.values():
+            stop_server(s)
+
+    for mode, path in paths.items():
+        files = audit_files(path)
+        if not files:
+            ctx.failures.append(f"audit {mode}: no audit file at {path} (does this coffer support the \"audit\" "
+                                f"configuration member?)")
+            details[mode] = {"files": 0, "events": 0, "requests_answered": sent[mode]}
+            continue
+        events, size = count_lines(files)
+        d = {"files": len(files), "bytes": size, "events": events, "requests_answered": sent[mode],
+             "bytes_per_event": round(size / events) if events else None}
+        t0 = time.time()
+        try:
+            p = subprocess.run([binary, "audit", "verify", *map(str, files)], capture_output=True, text=True, timeout=900)
+            d["verify"] = {"exit": p.returncode, "output": (p.stdout + p.stderr).strip()[-500:],
+                           "seconds": round(time.time() - t0, 1)}
+            if p.returncode != 0:
+                ctx.failures.append(f"audit {mode}: coffer audit verify exited {p.returncode}: {d['verify']['output']}")
+        except subprocess.TimeoutExpired:
+            d["verify"] = {"exit": None, "output": "timed out after 900 s", "seconds": 900}
+            ctx.warnings.append(f"audit {mode}: coffer audit verify timed out")
+        # wrk counts the responses it read; the server may have answered a few more as wrk stopped. In sync mode every
+        # answered request has its event: events >= requests counted. Async mode may drop events (buffer full).
+        missing = max(0, sent[mode] - events)
+        d["events_missing"] = missing
+        if missing and mode == "sync":
+            ctx.failures.append(f"audit sync: {events:,} events for at least {sent[mode]:,} answered requests")
+        verify_line = (d["verify"]["output"].splitlines() or ["-"])[-1]
+        print(f"  audit {mode}: {events:,} events in {len(files)} file(s), {size / 2**20:,.1f} MiB "
+              f"({d['bytes_per_event']} B/event); requests answered >= {sent[mode]:,}"
+              + (f"; at least {missing:,} events missing" if missing else "")
+              + f"; audit verify ({d['verify']['seconds']} s): {verify_line}", flush=True)
+        details[mode] = d
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+    # Totals over the rounds per (mode, connections): requests / seconds, CPU seconds / requests, worst p99.
+    agg: dict[tuple[str, int], dict] = {}
+    for r in ctx.rows:
+        if not r.get("audit_mode"):
+            continue
+        a = agg.setdefault((r["audit_mode"], r["connections"]), {"requests": 0, "seconds": 0.0, "cpu_us": 0.0,
+                                                                  "p99_ms": 0.0, "rps_rounds": []})
+        a["requests"] += r["requests"]
+        a["seconds"] += r["seconds"]
+        a["cpu_us"] += (r["cpu_us_per_req"] or 0) * r["requests"]
+        a["p99_ms"] = max(a["p99_ms"], r["p99_ms"])
+        a["rps_rounds"].append(r["rps"])
+    for a in agg.values():
+        a["rps"] = a["requests"] / a["seconds"] if a["seconds"] else None
+        a["cpu_us_per_req"] = a["cpu_us"] / a["requests"] if a["requests"] else None
+    details["totals"] = {f"{m} c={c}": {k: v for k, v in a.items() if k != "cpu_us"} for (m, c), a in agg.items()}
+
+    head = ["conns"]
+    for m in modes:
+        head += [f"{m} rps", "rounds min-max", "p99 ms", "CPU us/req"] + ([f"{m}/off"] if m != "off" else [])
+    body = []
+    for c in concs:
+        base = agg.get(("off", c))
+        cols = [str(c)]
+        for m in modes:
+            a = agg.get((m, c))
+            cols += [fmt(a and a["rps"], ",.0f"),
+                     f"{min(a['rps_rounds']):,.0f}-{max(a['rps_rounds']):,.0f}" if a else "-",
+                     fmt(a and a["p99_ms"], ".2f"), fmt(a and a["cpu_us_per_req"], ".0f")]
+            if m != "off":
+                q = ratio(a and a["rps"], base and base["rps"])
+                cols.append(f"{q * 100:.0f}%" if q else "-")
+        body.append(cols)
+    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)]
+    text = "\n".join("  ".join(col.rjust(w) for col, w in zip(cols, widths))
+                     for cols in [head, ["-" * w for w in widths], *body])
+    md = "\n".join(["| " + " | ".join(head) + " |", "|" + "|".join("---:" for _ in head) + "|",
+                    *("| " + " | ".join(b) + " |" for b in body)])
+
+    targets = []
+    top = max(concs)
+    for m, threshold in AUDIT_TARGETS.items():
+        if m not in modes:
+            continue
+        name = f"Encrypt (64 B) throughput with audit {m} >= {threshold:.0%} of audit off (c={top})"
+        base, a = agg.get(("off", top)), agg.get((m, top))
+        q = ratio(a and a["rps"], base and base["rps"])
+        if q is None:
+            targets.append({"target": name, "value": None, "threshold": threshold, "met": None,
+                            "detail": "not measured (needs the off run and this mode)"})
+            continue
+        each = ", ".join(f"c={c}: {100 * qc:.0f}%" for c in concs
+                         if (qc := ratio(agg.get((m, c)) and agg[(m, c)]["rps"],
+                                         agg.get(("off", c)) and agg[("off", c)]["rps"])))
+        targets.append({"target": name, "value": round(q, 3), "threshold": threshold, "met": q >= threshold,
+                        "detail": f"{a['rps']:,.0f}/s vs {base['rps']:,.0f}/s = {100 * q:.0f}% over {rounds} "
+                                  f"round(s) ({each})"})
+    return text, md, targets, details
+
+
 def postgres_config(workdir: Path) -> dict:
     """A fresh database for Coffer's PostgreSQL store (dropped with the work dir's lifetime: left for inspection)."""
     url = os.environ.get("COFFER_BENCH_POSTGRES_URL") or subprocess.run(
@@ -606,8 +770,7 @@ def measure(ctx: Ctx, server: Server, op_name: str, target: str, body: dict, con
     headers, data = presign(server.port, target, body)
     script = ctx.workdir / f"{server.name}-{op_name}-{conns}.lua"
     write_lua(script, headers, data)
-    if ctx.args.warmup > 0:
-        run_wrk(script, server.port, conns, ctx.args.warmup)
+    warm = run_wrk(script, server.port, conns, ctx.args.warmup)[0] if ctx.args.warmup > 0 else None
     t0, w0 = server.cpu(), io_write_bytes(server.proc.pid)
     res, wrk_cpu = run_wrk(script, server.port, conns, ctx.args.duration)
     t1, w1 = server.cpu(), io_write_bytes(server.proc.pid)
@@ -625,6 +788,7 @@ def measure(ctx: Ctx, server: Server, op_name: str, target: str, body: dict, con
         "wrk_cpu_cores": round(wrk_cpu / secs, 2) if secs else None,
         "write_bytes_per_req": round((w1 - w0) / n) if n else None,
         "non_2xx": res["status"], "socket_errors": {k: res[k] for k in ("connect", "read", "write", "timeout")},
+        "warmup_requests": warm["requests"] if warm else 0,
     }
     ctx.rows.append(row)
     tag = f"{server.name} {op_name} c={conns}"
@@ -1118,6 +1282,12 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--compare-stores", metavar="VARIANTS", nargs="?", const="sqlite,postgres,postgres-2",
                     help="only compare Coffer on stores, side by side: sqlite, postgres (1 node), postgres-2 (2 nodes on "
                          "one database); default all three, ops Encrypt64,CreateKey unless --ops is given")
+    ap.add_argument("--audit-modes", metavar="MODES", nargs="?", const="off,sync,async",
+                    help="only Coffer's Encrypt (64 B), each audit mode on its own fresh server, measured in turn: off, "
+                         "sync, async (the default, all three; the audit file in a temp dir), with the sync/off and "
+                         "async/off throughput ratios")
+    ap.add_argument("--audit-rounds", type=int, help="with --audit-modes: rounds over the modes, the order rotating "
+                                                     "each round (default 3; smoke 1)")
     ap.add_argument("--rsa-baseline", choices=["auto", "yes", "no"], default="auto",
                     help="measure the bare RSA-OAEP decryption rate, 1 and 2 processes (auto: for the "
                          "ImportKeyMaterial sizes measured; full runs also RSA_2048 and RSA_4096 otherwise)")
@@ -1147,6 +1317,20 @@ def parse_args() -> argparse.Namespace:
     a.servers = a.servers.split(",")
     if a.nodes > 1 and a.store != "postgres":
         ap.error("--nodes 2 needs --store postgres (SQLite is one node's store)")
+    if a.audit_modes:
+        if a.compare_stores:
+            ap.error("--audit-modes and --compare-stores are separate runs")
+        if a.store != "sqlite" or a.nodes != 1:
+            ap.error("--audit-modes runs one Coffer node on SQLite")
+        a.audit_modes = a.audit_modes.split(",")
+        for m in a.audit_modes:
+            if m not in AUDIT_MODES:
+                ap.error(f"unknown audit mode {m}; known: {', '.join(AUDIT_MODES)}")
+        a.audit_modes = [m for m in AUDIT_MODES if m in a.audit_modes]
+        a.ops = ["Encrypt64"]
+    a.audit_rounds = a.audit_rounds if a.audit_rounds is not None else (1 if a.smoke else 3)
+    if a.audit_rounds < 1:
+        ap.error("--audit-rounds must be at least 1")
     if a.compare_stores:
         a.compare_stores = a.compare_stores.split(",")
         for v in a.compare_stores:
@@ -1187,6 +1371,49 @@ def run_store_comparison(ctx: Ctx, started: float, load_before: tuple) -> int:
     return 1 if ctx.failures else 0
 
 
+def run_audit_comparison(ctx: Ctx, started: float, load_before: tuple) -> int:
+    """`--audit-modes`: Coffer's Encrypt (64 B) with the audit log off, sync and async; one table, the two targets."""
+    args = ctx.args
+    text = md = ""
+    targets: list[dict] = []
+    details: dict = {}
+    try:
+        text, md, targets, details = compare_audit_modes(ctx, args.audit_modes, args.concurrency, args.audit_rounds)
+    except Exception as e:  # noqa: BLE001
+        ctx.failures.append(f"aborted: {type(e).__name__}: {e}")
+    finally:
+        stop_all()
+    print()
+    print(text)
+    print()
+    print("Targets (reported, not asserted):")
+    for t in targets:
+        verdict = {True: "MET", False: "NOT MET", None: "NOT MEASURED"}[t["met"]]
+        print(f"  [{verdict:>12}] {t['target']}: {t['detail']}")
+    for w in ctx.warnings:
+        print(f"WARNING: {w}")
+    for f in ctx.failures:
+        print(f"FAILURE: {f}")
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    name = f"{stamp}-audit"
+    result = {
+        "timestamp": stamp, "mode": "audit", "git": git_rev(), "elapsed_s": round(time.time() - started, 1),
+        "settings": {"duration_s": args.duration, "warmup_s": args.warmup, "connections": args.concurrency,
+                     "ops": args.ops, "audit_modes": args.audit_modes, "audit_rounds": args.audit_rounds},
+        "machine": {"cpus": os.cpu_count(), "kernel": platform.release(), "loadavg_before": load_before,
+                    "loadavg_after": os.getloadavg()},
+        "rows": ctx.rows, "targets": targets, "audit": details, "warnings": ctx.warnings, "failures": ctx.failures,
+    }
+    (out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    verdicts = {True: "met", False: "not met", None: "not measured"}
+    lines = [md, "", *(f"- {t['target']}: {t['detail']}: **{verdicts[t['met']]}**" for t in targets)]
+    (out / f"{name}.md").write_text("\n".join(lines) + "\n")
+    print(f"\n[bench] wrote {out / (name + '.json')} and .md ({result['elapsed_s']} s)")
+    return 1 if ctx.failures else 0
+
+
 def main() -> int:
     args = parse_args()
     if not shutil.which("wrk"):
@@ -1209,6 +1436,8 @@ def main() -> int:
 
     if args.compare_stores:
         return run_store_comparison(ctx, started, load_before)
+    if args.audit_modes:
+        return run_audit_comparison(ctx, started, load_before)
 
     servers: dict[str, Server] = {}
     coffer_nodes: list[Server] = []
