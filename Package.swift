@@ -55,6 +55,7 @@ let package = Package(
             dependencies: [
                 "KMSCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

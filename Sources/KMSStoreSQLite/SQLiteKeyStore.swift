@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import KMSCore
+import Logging
 
 /// The embedded default store: SQLite through GRDB, WAL mode, `synchronous=FULL` so that an acknowledged
 /// write survives `kill -9` and power loss. Keys are JSON documents (non-secret) beside indexed columns;
@@ -9,6 +10,7 @@ public final class SQLiteKeyStore: KeyStore {
     private let pool: DatabasePool
     /// The database file.
     public let path: String
+    private let logger: Logger
 
     /// Decoded key records, so that hot keys are not read and decoded per request. Coherent because this process is the
     /// only writer of its SQLite file: `updateKey` writes the new record through at the end of its transaction (a
@@ -29,7 +31,8 @@ public final class SQLiteKeyStore: KeyStore {
     }
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
-    public init(path: String) throws {
+    public init(path: String, logger: Logger = Logger(label: "coffer.store.sqlite")) throws {
+        self.logger = logger
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -171,6 +174,7 @@ public final class SQLiteKeyStore: KeyStore {
             // A failed commit may leave a written-through record in the cache: forget everything.
             if write { records.removeAll() }
             failed = true
+            logger.error("kms.store.sqlite_error", metadata: ["kms.store.path": "\(path)", "kms.cause": "\(error)"])
             throw KMSError.internalFailure("SQLite (\(path)): \(error)")
         }
     }

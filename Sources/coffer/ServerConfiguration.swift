@@ -31,7 +31,7 @@ struct ServerConfiguration: Decodable {
         var bufferEvents: Int?
     }
 
-    /// The operator's listener: `/metrics` and `/health/*` (docs/observability.md).
+    /// The operator's listener: `/metrics` and `/health/*` (docs/operations-guide.md).
     struct Listener: Decodable {
         var host: String?
         var port: Int

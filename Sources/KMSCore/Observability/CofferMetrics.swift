@@ -2,7 +2,7 @@ import Metrics
 
 /// The metrics Coffer's core and stores report, through swift-metrics (a no-op until `coffer serve` bootstraps the
 /// Prometheus factory, which happens before the first handle is made). Names and labels are listed in
-/// docs/observability.md; the handles are made once and reused, so reporting costs an atomic add.
+/// docs/operations-guide.md; the handles are made once and reused, so reporting costs an atomic add.
 public enum CofferMetrics {
     /// The caches whose hit ratio is exported.
     public enum Cache: String, Sendable, CaseIterable {

@@ -7,7 +7,7 @@ import Prometheus
 import Synchronization
 
 /// The operator's listener (`"metrics"` in the configuration; plain HTTP, separate from the KMS port): Prometheus
-/// `/metrics`, `/health/live` and `/health/ready` (docs/observability.md).
+/// `/metrics`, `/health/live` and `/health/ready` (docs/operations-guide.md).
 public struct OperatorEndpoints: Sendable {
     let registry: PrometheusCollectorRegistry
     let service: KMSService
