@@ -48,6 +48,7 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
         case limitExceeded = "LimitExceededException"
         case malformedPolicyDocument = "MalformedPolicyDocumentException"
         case missingAuthenticationToken = "MissingAuthenticationTokenException"
+        case notAuthorized = "NotAuthorizedException"
         case notFound = "NotFoundException"
         case serialization = "SerializationException"
         case tag = "TagException"

@@ -156,6 +156,13 @@ public struct KMSResponder: HTTPResponder {
             throw KMSError(.serialization, "The request body is larger than \(maximumBodySize) bytes or could not be read.")
         }
         let bodyBytes = Array(buffer.readableBytesView)
+        // Named before authentication, so that the audit event of a refused request says what was attempted.
+        if let target = request.headers[Self.targetHeader], target.hasPrefix(Self.targetPrefix),
+            let operation = OperationName(rawValue: String(target.dropFirst(Self.targetPrefix.count)))
+        {
+            outcome.operation = operation.rawValue
+            outcome.operationName = operation
+        }
 
         // 1. Authentication.
         var caller = try authenticate(request, body: bodyBytes, sourceIP: sourceIP, outcome: &outcome)
@@ -274,8 +281,12 @@ public struct KMSResponder: HTTPResponder {
         var body = ByteBuffer()
         body.writeString("{\"__type\":")
         body.writeString(jsonString(error.wireType))
-        body.writeString(",\"message\":")
-        body.writeString(jsonString(error.message))
+        // AWS sends no message member at all for errors with nothing to say (KMSInvalidSignatureException from
+        // Verify, InvalidCiphertextException, ...; docs/deviations.md).
+        if !error.message.isEmpty {
+            body.writeString(",\"message\":")
+            body.writeString(jsonString(error.message))
+        }
         body.writeString("}")
         var response = jsonResponse(status: HTTPResponse.Status(code: error.httpStatus), body: body, requestID: requestID)
         response.headers[errorTypeHeader] = error.wireType

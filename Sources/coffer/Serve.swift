@@ -67,6 +67,7 @@ struct Serve: AsyncParsableCommand {
             }
             let sealer = try await RootKeyLoader.load(source: file.rootKey, dataDir: dataDir, store: store)
             let offset = try await Self.developmentOffset(file, store: store)
+            try await Self.applySeed(file, store: store, sealer: sealer, developmentOffset: offset, logger: logger)
             try await serve(
                 file: file, store: store, sealer: sealer, developmentOffset: offset, storeName: databasePath, host: host, port: port, logger: logger,
                 registry: registry
@@ -88,7 +89,9 @@ struct Serve: AsyncParsableCommand {
                     throw ConfigurationError("Cannot prepare the PostgreSQL store at \(name): \((error as? KMSError)?.message ?? "\(error)")")
                 }
                 let sealer = try await RootKeyLoader.load(source: file.rootKey, dataDir: dataDir, store: store)
-                return (sealer, try await Self.developmentOffset(file, store: store))
+                let offset = try await Self.developmentOffset(file, store: store)
+                try await Self.applySeed(file, store: store, sealer: sealer, developmentOffset: offset, logger: logger)
+                return (sealer, offset)
             }
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
             let store = PostgresKeyStore(client: client, logger: logger)
@@ -98,6 +101,28 @@ struct Serve: AsyncParsableCommand {
             )
         case let other:
             throw ConfigurationError("Store type '\(other)' is not supported; use 'sqlite' or 'postgres'.")
+        }
+    }
+
+    /// Applies the seed file, if one is configured, before the server starts (docs/seed.md).
+    static func applySeed(
+        _ file: ServerConfiguration, store: any KeyStore, sealer: MaterialSealer, developmentOffset: TimeInterval?, logger: Logger
+    ) async throws {
+        guard let seedPath = file.seed else { return }
+        let clock: any KMSClock = developmentOffset.map { DevelopmentClock(offset: $0) } ?? SystemClock()
+        let service = KMSService(store: store, sealer: sealer, clock: clock, random: SystemRandom())
+        do {
+            let seed = try SeedFile.load(seedPath)
+            let created = try await seed.apply(to: service, logger: logger)
+            logger.info(
+                "coffer.seed",
+                metadata: [
+                    "coffer.file": "\(seedPath)", "coffer.seed.keys": "\(seed.keys.count)", "coffer.seed.keys_created": "\(created.keys)",
+                    "coffer.seed.aliases_created": "\(created.aliases)",
+                ]
+            )
+        } catch {
+            throw ConfigurationError(error.description)
         }
     }
 
@@ -161,21 +186,6 @@ struct Serve: AsyncParsableCommand {
             authorization: authorization, logger: Logger(label: "coffer.authz"),
             serviceEvents: audit ?? DiscardingServiceEventSink()
         )
-        if let seedPath = file.seed {
-            do {
-                let seed = try SeedFile.load(seedPath)
-                let created = try await seed.apply(to: service, logger: logger)
-                logger.info(
-                    "coffer.seed",
-                    metadata: [
-                        "coffer.file": "\(seedPath)", "coffer.seed.keys": "\(seed.keys.count)", "coffer.seed.keys_created": "\(created.keys)",
-                        "coffer.seed.aliases_created": "\(created.aliases)",
-                    ]
-                )
-            } catch {
-                throw ConfigurationError(error.description)
-            }
-        }
         let sweeper = KeyDeletionSweeper(service: service, logger: logger)
         let poolService = WrappingKeyPoolService(pool: pool, logger: logger)
         let usageFlush = UsageFlushService(service: service, logger: logger)

@@ -387,7 +387,7 @@ extension ImportTests {
             t.clock.set(validTo)
             #expect(try await t.describe(key.keyID).keyState == .pendingImport)
             #expect(try await t.describe(key.keyID).enabled == false)
-            let pendingImport = "\(key.arn) is pending import because no key material has ever been imported or one of the imported key materials is deleted or expired."
+            let pendingImport = "\(key.arn) is pending import."
             await expectKMSError(.kmsInvalidState, message: pendingImport) { _ = try await t.encrypt(key.keyID) }
             await expectKMSError(.kmsInvalidState, message: pendingImport) { _ = try await t.decrypt(blob) }
             // The sweeper deletes the sealed row.

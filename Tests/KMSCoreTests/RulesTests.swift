@@ -9,7 +9,7 @@ enum StateOutcome: Sendable, CustomStringConvertible {
     case d1  // DisabledException: <arn> is disabled.
     case s3  // KMSInvalidStateException: <arn> is pending deletion.
     case s4  // KMSInvalidStateException: <arn> is not pending deletion.
-    case s5  // KMSInvalidStateException: <arn> is pending import because ...
+    case s5  // KMSInvalidStateException: <arn> is pending import.
     case invalidState  // KMSInvalidStateException, wording unspecified
     case u6  // UnsupportedOperationException: <arn> origin is EXTERNAL which is not valid for this operation.
 
@@ -23,7 +23,7 @@ enum StateOutcome: Sendable, CustomStringConvertible {
         case .s5:
             return KMSError(
                 .kmsInvalidState,
-                "\(arn) is pending import because no key material has ever been imported or one of the imported key materials is deleted or expired."
+                "\(arn) is pending import."
             )
         }
     }

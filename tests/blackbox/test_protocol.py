@@ -199,7 +199,9 @@ def test_enum_validation_message(kms_nv, member, field, shape):
     assert msg.startswith(prefix), msg
     assert msg.endswith("]"), msg
     listed = [x.strip() for x in msg[len(prefix):-1].split(",")]
-    assert sorted(listed) == sorted(_enum(shape)), msg
+    # Every model value, in AWS's order (test_aws_recorded.py); KeySpec leaves out the China-only SM2 as AWS does.
+    expected = [v for v in _enum(shape) if not (shape == "KeySpec" and v == "SM2")]
+    assert sorted(listed) == sorted(expected), msg
 
 
 def test_two_validation_errors_are_counted(kms_nv):

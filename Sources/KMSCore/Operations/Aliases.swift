@@ -44,7 +44,12 @@ extension KMSService {
     static func customerAliasName(_ text: String) throws(KMSError) -> AliasName {
         let name = try AliasName(validating: text)
         if name.isReserved {
-            throw KMSError(.invalidAliasName, "Alias names that begin with alias/aws/ are reserved for AWS managed keys.")
+            // AWS's answer as moto and local-kms recorded it: NotAuthorizedException with no message (docs/deviations.md).
+            throw KMSError(.notAuthorized, "")
+        }
+        // ':' passes the model's pattern but KMS refuses it (moto's recording, test__create_alias__raises_if_alias_has_restricted_characters_semicolon).
+        if name.rawValue.contains(":") {
+            throw KMSError.validation("\(name.rawValue) contains invalid characters for an alias")
         }
         return name
     }

@@ -29,7 +29,7 @@ extension KMSService {
             throw KMSError.unsupported("Recipient (Nitro Enclaves attestation) is not supported by this server.")
         }
         guard let count = request.numberOfBytes else {
-            throw KMSError.validation("1 validation error detected: Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be null")
+            throw KMSError.validation("NumberOfBytes is required.")
         }
         return GenerateRandomResponse(plaintext: Data(random.bytes(count)))
     }

@@ -96,9 +96,9 @@ public struct KeyMetadata: Encodable, Sendable, Equatable {
                 self.validTo = earliest
             } else if !present.isEmpty {
                 self.expirationModel = .keyMaterialDoesNotExpire
-            } else {
-                self.expirationModel = key.lastExpirationModel
             }
+            // With no material present (deleted or expired: PendingImport) AWS leaves ExpirationModel and ValidTo out
+            // (LocalStack's recording describe-key-after-deleted-import).
         }
     }
 }

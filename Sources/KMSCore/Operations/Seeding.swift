@@ -149,9 +149,8 @@ extension KMSService {
     /// Checks an alias declaration: its target must be declared or stored; an existing alias must point there.
     /// - Returns: true when the alias must be created.
     public func prepare(_ alias: AliasDeclaration, declaredKeys: Set<KeyID>) async throws(KMSError) -> Bool {
-        if alias.name.rawValue.hasPrefix("alias/aws/") {
-            throw KMSError(.invalidAliasName, "alias/aws/ names are reserved for AWS managed keys.")
-        }
+        if alias.name.isReserved { throw KMSError(.notAuthorized, "alias/aws/ names are reserved for AWS managed keys.") }
+        _ = try Self.customerAliasName(alias.name.rawValue)
         if let existing = try await store.alias(alias.name, in: alias.scope) {
             guard existing.targetKeyID == alias.targetKeyID else {
                 throw KMSError(

@@ -89,8 +89,6 @@ public enum KeyStateRules {
     }
 
     static func pendingImport(_ arn: String) -> KMSError {
-        KMSError.invalidState(
-            "\(arn) is pending import because no key material has ever been imported or one of the imported key materials is deleted or expired."
-        )
+        KMSError.invalidState("\(arn) is pending import.")
     }
 }

@@ -14,6 +14,8 @@ struct ServiceModel: Sendable {
         var min: Int?
         var max: Int?
         var enumValues: [String]?
+        /// The values as AWS lists them in a validation message (`awsEnumOrder`).
+        var enumListing: String?
         var pattern: Pattern?
         var required: [String]
         var members: [(name: String, shape: String)]
@@ -69,8 +71,11 @@ struct ServiceModel: Sendable {
                 return nil
             }
             var enumValues: [String]?
+            var enumListing: String?
             if case .array(let items)? = value["enum"] {
-                enumValues = items.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
+                let values = items.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
+                enumValues = values
+                enumListing = Self.awsEnumOrder(values, shape: name).joined(separator: ", ")
             }
             var required: [String] = []
             if case .array(let items)? = value["required"] {
@@ -90,7 +95,7 @@ struct ServiceModel: Sendable {
             var sensitive = false
             if case .bool(true)? = value["sensitive"] { sensitive = true }
             shapes[name] = Shape(
-                type: type, min: int("min"), max: int("max"), enumValues: enumValues, pattern: pattern, required: required,
+                type: type, min: int("min"), max: int("max"), enumValues: enumValues, enumListing: enumListing, pattern: pattern, required: required,
                 members: members, member: string("member"), key: string("key"), value: string("value"), sensitive: sensitive
             )
         }
@@ -136,7 +141,7 @@ struct ServiceModel: Sendable {
             let shown = shape.sensitive ? "Value" : "Value '\(text)'"
             let length = text.utf16.count
             if let enumValues = shape.enumValues, !enumValues.contains(text) {
-                errors.append("\(shown) at '\(path)' failed to satisfy constraint: Member must satisfy enum value set: [\(enumValues.joined(separator: ", "))]")
+                errors.append("\(shown) at '\(path)' failed to satisfy constraint: Member must satisfy enum value set: [\(shape.enumListing ?? enumValues.joined(separator: ", "))]")
             }
             if let min = shape.min, length < min {
                 errors.append("\(shown) at '\(path)' failed to satisfy constraint: Member must have length greater than or equal to \(min)")

@@ -125,6 +125,14 @@ extension KMSService {
         // kms:ReEncryptOnSameKey needs the source key: from the ciphertext for symmetric blobs, else SourceKeyId.
         let sourceKeyID = CiphertextBlob(bytes: Array(ciphertext))?.keyID.rawValue ?? request.sourceKeyID
         let destinationFacts = Self.reEncryptFacts(request, destination: true, sourceKeyID: sourceKeyID)
+        // A SourceKeyId that is not the ciphertext's key is IncorrectKeyException before anything about the
+        // destination is checked (AWS's recording: test_re_encrypt_incorrect_source_key).
+        if let sourceText = request.sourceKeyID, (request.sourceEncryptionAlgorithm ?? .symmetricDefault) == .symmetricDefault,
+            let blob = CiphertextBlob(bytes: Array(ciphertext))
+        {
+            let (named, _) = try await locateKey(sourceText, caller: caller, operation: .reEncrypt, allowAlias: true)
+            guard named.id == blob.keyID else { throw Self.incorrectKey }
+        }
         let destination = try await cryptographicKey(
             request.destinationKeyID, caller: caller, operation: .reEncrypt, usage: .encryptDecrypt, action: "kms:ReEncryptTo",
             facts: destinationFacts

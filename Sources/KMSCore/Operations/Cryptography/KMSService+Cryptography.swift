@@ -123,6 +123,8 @@ extension KMSService {
         return (try await asymmetricKey(key).encrypt(plaintext, algorithm: algorithm), nil)
     }
 
+    static let incorrectKey = KMSError(.incorrectKey, "The key ID in the request does not identify a CMK that can perform this operation.")
+
     /// Decrypts a ciphertext (the Decrypt and ReEncrypt source path).
     /// - Parameters:
     ///   - keyText: the caller's KeyId, required for asymmetric ciphertexts.
@@ -147,9 +149,7 @@ extension KMSService {
             var requestAlias: String?
             if let keyText {
                 let (named, alias) = try await locateKey(keyText, caller: caller, operation: operation, allowAlias: true)
-                guard named.id == blob.keyID else {
-                    throw KMSError(.incorrectKey, "The key ID in the request does not identify a CMK that can perform this operation.")
-                }
+                guard named.id == blob.keyID else { throw Self.incorrectKey }
                 key = named
                 requestAlias = alias
             } else {

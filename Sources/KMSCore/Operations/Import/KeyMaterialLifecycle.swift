@@ -98,6 +98,8 @@ extension KMSService {
     /// promote the material in PENDING_ROTATION; AWS_KMS keys get fresh material. At most 25 per key.
     public func rotateKeyOnDemand(_ request: KeyIDRequest, caller: Caller) async throws(KMSError) -> RotateKeyOnDemandResponse {
         let key = try await authorizedKey(request.keyID, caller: caller, operation: .rotateKeyOnDemand, allowAlias: false)
+        // The key state is checked before the key spec: a disabled RSA key is DisabledException (recorded by AWS).
+        try KeyStateRules.check(.rotateKeyOnDemand, key)
         guard key.keySpec == .symmetricDefault else { throw KMSError.unsupported("") }
         guard !key.isReplica else { throw Self.replicaRotation(key) }
         let now = clock.now()

@@ -1,0 +1,59 @@
+import Foundation
+import KMSCore
+import Testing
+
+@testable import KMSServer
+
+/// AWS lists enum values in validation messages in a hash order, not the model's (docs/deviations.md). Each
+/// expectation below is a list recorded against AWS (LocalStack's tests/aws/services/kms/test_kms.snapshot.json, and
+/// nsmithuk/local-kms for Origin and MessageType).
+@Suite struct EnumOrderTests {
+    let model = ServiceModel.bundled
+
+    func listing(_ shape: String) -> String? { model.shapes[shape]?.enumListing }
+
+    @Test func javaStringHashCode() {
+        #expect(ServiceModel.javaHashCode("") == 0)
+        #expect(ServiceModel.javaHashCode("a") == 97)
+        #expect(ServiceModel.javaHashCode("hello") == 99_162_322)
+        #expect(ServiceModel.javaHashCode("HMAC_SHA_384") == UInt32(bitPattern: Int32(truncatingIfNeeded: Self.reference("HMAC_SHA_384"))))
+    }
+
+    /// Java's hashCode computed in 64-bit arithmetic and truncated, as a second opinion.
+    static func reference(_ text: String) -> Int64 {
+        var h: Int64 = 0
+        for unit in text.utf16 { h = (h &* 31 &+ Int64(unit)) & 0xFFFF_FFFF }
+        return h
+    }
+
+    @Test func macAlgorithmAsRecorded() {
+        // test_invalid_generate_mac[HMAC_256-INVALID] / generate-mac
+        #expect(listing("MacAlgorithmSpec") == "HMAC_SHA_384, HMAC_SHA_256, HMAC_SHA_224, HMAC_SHA_512")
+    }
+
+    @Test func keySpecAsRecordedWithoutSM2() {
+        // test_hmac_create_key_invalid_operations / create-hmac-key-invalid-spec (recorded before ML-DSA and
+        // Ed25519 existed): those 12 values keep their relative order.
+        let recorded = [
+            "RSA_2048", "ECC_NIST_P384", "ECC_NIST_P256", "ECC_NIST_P521", "HMAC_384", "RSA_3072", "ECC_SECG_P256K1", "RSA_4096",
+            "SYMMETRIC_DEFAULT", "HMAC_256", "HMAC_224", "HMAC_512",
+        ]
+        let listed = (listing("KeySpec") ?? "").components(separatedBy: ", ")
+        #expect(listed.filter(recorded.contains) == recorded)
+        #expect(!listed.contains("SM2"))
+    }
+
+    @Test func originAndMessageTypeAsLocalKMSRecorded() {
+        let origin = (listing("OriginType") ?? "").components(separatedBy: ", ")
+        #expect(origin.filter(["EXTERNAL", "AWS_CLOUDHSM", "AWS_KMS"].contains) == ["EXTERNAL", "AWS_CLOUDHSM", "AWS_KMS"])
+        #expect(listing("MessageType")?.hasPrefix("DIGEST, RAW") == true)
+    }
+
+    @Test func keyUsageInKMSsOwnOrder() {
+        #expect(listing("KeyUsageType") == "ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC, KEY_AGREEMENT")
+    }
+
+    @Test func validationStillAcceptsEveryModelValue() throws {
+        try model.validate(try JSONParser.parse(Array(#"{"KeySpec":"SM2","KeyUsage":"ENCRYPT_DECRYPT"}"#.utf8)), operation: "CreateKey")
+    }
+}
