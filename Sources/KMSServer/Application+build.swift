@@ -22,7 +22,10 @@ public func buildApplication(
     logger: Logger
 ) throws -> some ApplicationProtocol {
     let responder = KMSResponder(
-        service: service, identities: identities, developmentClock: developmentClock, audit: audit, secureTransport: tls != nil
+        handler: KMSProtocolHandler(
+            service: service, identities: identities, developmentClock: developmentClock, audit: audit, secureTransport: tls != nil,
+            logger: logger
+        )
     )
     return Application(
         responder: responder,

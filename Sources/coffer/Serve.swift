@@ -198,10 +198,18 @@ struct Serve: AsyncParsableCommand {
             let endpoints = OperatorEndpoints(registry: registry, service: service, audit: audit)
             services.append(endpoints.application(host: metrics.host ?? "127.0.0.1", port: metrics.port, logger: logger))
         }
-        let app = try buildApplication(
-            service: service, identities: identities, host: host, port: port, services: services,
-            developmentClock: developmentClock, audit: audit, tls: tls, logger: logger
+        // The KMS listener: the lean NIO transport, last in the group so that it stops (draining its requests) first.
+        let handler = KMSProtocolHandler(
+            service: service, identities: identities, developmentClock: developmentClock, audit: audit, secureTransport: tls != nil,
+            logger: logger
         )
+        let idle = file.http?.idleTimeoutSeconds ?? 60
+        let slow = file.http?.requestTimeoutSeconds ?? 30
+        guard idle >= 1, slow >= 1 else { throw ConfigurationError("http: idleTimeoutSeconds and requestTimeoutSeconds must be at least 1.") }
+        let server = try CofferHTTPServer(
+            host: host, port: port, handler: handler, tls: tls, idleTimeout: .seconds(idle), requestTimeout: .seconds(slow), logger: logger
+        )
+        let group = ServiceGroup(services: services + [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         var metadata: Logger.Metadata = [
             "coffer.address": "\(host):\(port)", "coffer.store": "\(databasePath)", "coffer.authorization": "\(authorization.rawValue)",
             "coffer.tls": "\(tls != nil)", "coffer.version": "\(CofferVersion.current)",
@@ -209,7 +217,7 @@ struct Serve: AsyncParsableCommand {
         if let audit { metadata["coffer.audit"] = "\(audit.configuration.path) (\(audit.configuration.mode.rawValue))" }
         if let metrics = file.metrics { metadata["coffer.metrics"] = "\(metrics.host ?? "127.0.0.1"):\(metrics.port)" }
         logger.info("coffer.start", metadata: metadata)
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        try await group.run()
     }
 
     /// The Prometheus registry behind swift-metrics, with buckets fit for sub-millisecond requests.

@@ -37,6 +37,14 @@ struct ServerConfiguration: Decodable {
         var port: Int
     }
 
+    /// Connection timeouts of the KMS listener, in seconds.
+    struct HTTP: Decodable {
+        /// A connection waiting for a request is closed after this long (default 60).
+        var idleTimeoutSeconds: Int?
+        /// A request must arrive whole within this long of its head (default 30).
+        var requestTimeoutSeconds: Int?
+    }
+
     /// HTTPS for the KMS listener.
     struct TLS: Decodable {
         var certificate: String
@@ -59,6 +67,7 @@ struct ServerConfiguration: Decodable {
     var audit: Audit?
     var metrics: Listener?
     var tls: TLS?
+    var http: HTTP?
     /// A seed file (YAML or JSON) of keys and aliases applied at every start (docs/seed.md).
     var seed: String?
 

@@ -50,6 +50,6 @@ import Testing
         (Duration.seconds(3), "3000.000"),
     ])
     func logsDurationsInMillisecondsWithThreeDecimals(duration: Duration, expected: String) {
-        #expect(KMSResponder.milliseconds(duration) == expected)
+        #expect(KMSProtocolHandler.milliseconds(duration) == expected)
     }
 }

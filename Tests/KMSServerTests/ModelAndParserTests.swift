@@ -247,12 +247,15 @@ import Testing
     @Test(arguments: [KMSError.Code.notFound, .kmsInternal, .dependencyTimeout])
     func errorResponseCarriesStatusTypeAndEscapedMessage(_ code: KMSError.Code) throws {
         let message = "quote \" backslash \\ newline \n tab \t control \u{01} é"
-        let response = KMSResponder.errorResponse(KMSError(code, message), requestID: "rid")
-        #expect(Int(response.status.code) == KMSError(code, message).httpStatus)
-        #expect(response.headers[.contentType] == "application/x-amz-json-1.1")
-        #expect(response.headers[HTTPField.Name("x-amzn-RequestId")!] == "rid")
-        #expect(response.headers[HTTPField.Name("x-amzn-ErrorType")!] == code.rawValue)
-        let literal = KMSResponder.jsonString(message)
+        let response = KMSProtocolHandler.errorResponse(KMSError(code, message), requestID: "rid")
+        let headers = KMSHTTPRequest(method: "", path: "", headers: response.headers, body: [], sourceIP: nil)
+        #expect(response.status == KMSError(code, message).httpStatus)
+        #expect(headers.header("content-type") == "application/x-amz-json-1.1")
+        #expect(headers.header("x-amzn-requestid") == "rid")
+        #expect(headers.header("x-amzn-errortype") == code.rawValue)
+        let body = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: String]
+        #expect(body == ["__type": code.rawValue, "message": message])
+        let literal = KMSProtocolHandler.jsonString(message)
         let decoded = try JSONSerialization.jsonObject(with: Data(literal.utf8), options: [.fragmentsAllowed]) as? String
         #expect(decoded == message)
     }

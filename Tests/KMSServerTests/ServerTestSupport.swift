@@ -129,9 +129,9 @@ func jsonText(_ value: JSONValue) -> String {
     case .null: return "null"
     case .bool(let b): return b ? "true" : "false"
     case .number(let n, let integral): return integral ? String(Int64(n)) : String(n)
-    case .string(let s): return KMSResponder.jsonString(s)
+    case .string(let s): return KMSProtocolHandler.jsonString(s)
     case .array(let items): return "[" + items.map(jsonText).joined(separator: ",") + "]"
-    case .object(let members): return "{" + members.map { KMSResponder.jsonString($0.0) + ":" + jsonText($0.1) }.joined(separator: ",") + "}"
+    case .object(let members): return "{" + members.map { KMSProtocolHandler.jsonString($0.0) + ":" + jsonText($0.1) }.joined(separator: ",") + "}"
     }
 }
 
