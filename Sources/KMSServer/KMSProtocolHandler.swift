@@ -209,6 +209,9 @@ public struct KMSProtocolHandler: Sendable {
         guard Self.isRoot(request.path) else {
             throw KMSError(.unknownOperation, "Only POST requests to / are supported by the AWS JSON 1.1 protocol.")
         }
+        if request.headers.lazy.filter({ KMSHTTPRequest.equalsIgnoringCase($0.name, "content-type") }).count > 1 {
+            throw KMSError(.unknownOperation, "The request has more than one Content-Type header.")
+        }
         if let type = request.header("content-type"), !Self.isAWSJSON(type) {
             throw KMSError(.unknownOperation, "Content-Type '\(type.prefix(100))' is not application/x-amz-json-1.1.")
         }

@@ -57,3 +57,18 @@ import Testing
         try model.validate(try JSONParser.parse(Array(#"{"KeySpec":"SM2","KeyUsage":"ENCRYPT_DECRYPT"}"#.utf8)), operation: "CreateKey")
     }
 }
+
+/// Blobs must be padded base64 in whole groups (found by the fuzz harness: Foundation alone accepts `QUJD=`).
+@Suite struct BlobBase64Tests {
+    @Test(arguments: ["QUJD", "QUJDRA==", "QUJDRA1=", ""])
+    func paddedBase64IsAccepted(_ text: String) throws {
+        try ServiceModel.bundled.validate(try JSONParser.parse(Array(#"{"KeyId":"k","Plaintext":"\#(text.isEmpty ? "QQ==" : text)"}"#.utf8)), operation: "Encrypt")
+    }
+
+    @Test(arguments: ["QUJD=", "QUJD==", "QUJDRA====", "QUJDRA", "QU=D", "Q"])
+    func otherFormsAreSerializationErrors(_ text: String) throws {
+        #expect(throws: KMSError(.serialization, "")) {
+            try ServiceModel.bundled.validate(try JSONParser.parse(Array(#"{"KeyId":"k","Plaintext":"\#(text)"}"#.utf8)), operation: "Encrypt")
+        }
+    }
+}

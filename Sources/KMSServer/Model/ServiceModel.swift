@@ -157,7 +157,7 @@ struct ServiceModel: Sendable {
             }
         case .blob:
             guard case .string(let text) = value else { throw typeError(path, expected: "base64-encoded string", found: value) }
-            guard let data = Data(base64Encoded: text) else {
+            guard Self.isPaddedBase64(text), let data = Data(base64Encoded: text) else {
                 throw KMSError(.serialization, "Value at '\(path)' is not valid base64.")
             }
             if let min = shape.min, data.count < min {
@@ -217,6 +217,22 @@ struct ServiceModel: Sendable {
     static func lowerCamel(_ name: String) -> String {
         guard let first = name.first else { return name }
         return first.lowercased() + name.dropFirst()
+    }
+
+    /// Base64 as AWS's decoders want it: whole 4-character groups, `=` only as the last one or two characters
+    /// (Foundation alone also takes `QUJD=` and `QUJD==`).
+    static func isPaddedBase64(_ text: String) -> Bool {
+        let bytes = text.utf8
+        guard bytes.count % 4 == 0 else { return false }
+        var padding = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: "=") {
+                padding += 1
+            } else if padding > 0 {
+                return false
+            }
+        }
+        return padding <= 2
     }
 
     static func join(_ path: String, _ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }

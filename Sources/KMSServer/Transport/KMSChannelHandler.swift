@@ -23,6 +23,10 @@ final class KMSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var tooLarge = false
     private var processing = false
     private var active = false
+    /// A final response said `Connection: close`: nothing more is read or answered on this connection.
+    private var closing = false
+    /// An error arrived while a request was being answered: its response closes the connection.
+    private var closeAfterResponse = false
     private var timer: Scheduled<Void>?
     private var sourceIP: String?
 
@@ -46,6 +50,7 @@ final class KMSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
         switch unwrapInboundIn(data) {
         case .head(let requestHead):
             head = requestHead
@@ -54,8 +59,12 @@ final class KMSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             arm(timeouts.request, context: context)
             if let length = requestHead.headers.first(name: "content-length").flatMap(Int.init), length > handler.maximumBodySize {
                 tooLarge = true
-            } else if requestHead.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
-                // The client waits for this before it sends the body.
+            }
+            // The client waits for this before it sends the body. Also for a body over the limit: the final answer
+            // can only follow the request's end here, so the body is read and dropped, then refused.
+            if requestHead.version != .http1_0,
+                requestHead.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" })
+            {
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: requestHead.version, status: .continue))), promise: nil)
             }
         case .body(var part):
@@ -94,13 +103,19 @@ final class KMSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func write(_ response: KMSHTTPResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) {
+    private func write(_ response: KMSHTTPResponse, version: HTTPVersion, keepAlive requested: Bool, context: ChannelHandlerContext) {
         guard active else { return }
+        let keepAlive = requested && !closeAfterResponse
         var headers = HTTPHeaders()
         headers.reserveCapacity(response.headers.count + 2)
         for (name, value) in response.headers { headers.add(name: name, value: value) }
         headers.add(name: "Content-Length", value: String(response.body.count))
-        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        if !keepAlive {
+            headers.add(name: "Connection", value: "close")
+            closing = true
+        } else if version == .http1_0 {
+            headers.add(name: "Connection", value: "keep-alive")
+        }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: .init(statusCode: response.status), headers: headers))), promise: nil)
         if !response.body.isEmpty {
             var buffer = context.channel.allocator.buffer(capacity: response.body.count)
@@ -108,8 +123,10 @@ final class KMSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         }
         if keepAlive {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            // Armed before the end goes out: writing it may hand this handler the next pipelined request at once,
+            // which sets its own timer.
             arm(timeouts.idle, context: context)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         } else {
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
@@ -118,7 +135,32 @@ final class KMSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Malformed HTTP gets a short AWS-style 400 before the connection closes; anything else closes it.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is HTTPParserError, !processing, active {
+        // The final response is on its way and closes the connection after it.
+        if closing { return }
+        // Bytes that arrived after malformed HTTP: the parser's own error, delivered in order after the requests
+        // before it have been answered, decides.
+        if error is ByteToMessageDecoderError { return }
+        // A request is being answered: finish it, then close.
+        if processing {
+            closeAfterResponse = true
+            return
+        }
+        if error is HTTPParserError, active, context.channel.isActive {
+            // Delivered by the pipelining handler right after the previous response ended, inside that write: answer
+            // on the next tick, once that write has gone out.
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.execute {
+                let (this, context) = bound.value
+                this.malformed(context: context)
+            }
+            return
+        }
+        context.close(promise: nil)
+    }
+
+    private func malformed(context: ChannelHandlerContext) {
+        guard active, !closing, context.channel.isActive else { return }
+        do {
             let body = Array(#"{"__type":"SerializationException","message":"The request is not valid HTTP/1.1."}"#.utf8)
             let response = KMSHTTPResponse(
                 status: 400,
@@ -129,9 +171,7 @@ final class KMSChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
                 body: body
             )
             write(response, version: .http1_1, keepAlive: false, context: context)
-            return
         }
-        context.close(promise: nil)
     }
 
     private func arm(_ timeout: TimeAmount, context: ChannelHandlerContext) {
