@@ -273,6 +273,32 @@ class RawKMS:
         service: str = "kms",
         mutate: Callable[[dict[str, str]], None] | None = None,
     ) -> RawResponse:
+        final, data = self.signed(
+            target, body, sign=sign, headers=headers, content_type=content_type, method=method, path=path,
+            timestamp=timestamp, access_key=access_key, secret_key=secret_key, region=region, service=service,
+        )
+        if mutate is not None:
+            mutate(final)
+        return self._send(method, path, final, data)
+
+    def signed(
+        self,
+        target: str | None,
+        body: Any = b"{}",
+        *,
+        sign: bool = True,
+        headers: Mapping[str, str] | None = None,
+        content_type: str | None = JSON_CT,
+        method: str = "POST",
+        path: str = "/",
+        timestamp: _dt.datetime | None = None,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        region: str | None = None,
+        service: str = "kms",
+    ) -> tuple[dict[str, str], bytes]:
+        """The headers (Content-Type, X-Amz-Target, `headers`, and X-Amz-Date/Authorization when signed; no Host or
+        Content-Length) and body bytes of a request, for callers that write the request to a socket themselves."""
         if isinstance(body, (dict, list)):
             data = json.dumps(body).encode()
         elif isinstance(body, str):
@@ -298,10 +324,7 @@ class RawKMS:
             else:
                 signer = botocore.auth.SigV4Auth(creds, service, reg)
             signer.add_auth(req)
-        final = {k: v for k, v in req.headers.items()}
-        if mutate is not None:
-            mutate(final)
-        return self._send(method, path, final, data)
+        return {k: v for k, v in req.headers.items()}, data
 
     def call(self, operation: str, params: Any = None, **kwargs: Any) -> RawResponse:
         return self.request(f"TrentService.{operation}", {} if params is None else params, **kwargs)
