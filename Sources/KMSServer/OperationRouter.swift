@@ -3,18 +3,13 @@ import KMSCore
 
 /// Maps each implemented operation to its handler: decode the typed request, run it, encode the response.
 struct OperationRouter: Sendable {
-    typealias Handler = @Sendable (KMSService, Data, Caller) async throws(KMSError) -> Data
+    /// The request arrives parsed (the model validator's `JSONValue`): each body is parsed once.
+    typealias Handler = @Sendable (KMSService, JSONValue, Caller) async throws(KMSError) -> Data
 
     let handlers: [OperationName: Handler]
 
-    /// Shared, configured once: epoch-second dates and base64 blobs, as AWS JSON 1.1 wants.
-    /// JSONDecoder and JSONEncoder are thread-safe once configured.
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        return decoder
-    }()
-
+    /// Shared, configured once: epoch-second dates and base64 blobs, as AWS JSON 1.1 wants (thread-safe once
+    /// configured). Requests are decoded by `JSONValueDecoder` from the already-parsed body.
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .secondsSince1970
@@ -22,9 +17,9 @@ struct OperationRouter: Sendable {
         return encoder
     }()
 
-    static func decode<T: Decodable>(_ type: T.Type, from body: Data) throws(KMSError) -> T {
+    static func decode<T: Decodable>(_ type: T.Type, from body: JSONValue) throws(KMSError) -> T {
         do {
-            return try decoder.decode(type, from: body)
+            return try JSONValueDecoder().decode(type, from: body)
         } catch {
             throw KMSError(.serialization, "The request body could not be read as \(T.self): a member has the wrong type or value.")
         }
@@ -42,7 +37,7 @@ struct OperationRouter: Sendable {
     static func route<Request: Decodable & Sendable, Response: Encodable & Sendable>(
         _ method: @escaping @Sendable (KMSService) -> (Request, Caller) async throws(KMSError) -> Response
     ) -> Handler {
-        { (service: KMSService, body: Data, caller: Caller) async throws(KMSError) -> Data in
+        { (service: KMSService, body: JSONValue, caller: Caller) async throws(KMSError) -> Data in
             let request = try decode(Request.self, from: body)
             let response = try await method(service)(request, caller)
             return try encode(response)

@@ -72,3 +72,36 @@ import Testing
         }
     }
 }
+
+/// Requests are decoded from the validator's parsed value, with the conventions JSONDecoder had.
+@Suite struct JSONValueDecoderTests {
+    struct Sample: Decodable, Equatable {
+        var name: String
+        var count: Int?
+        var when: Date?
+        var blob: Data?
+        var tags: [String: String]?
+        var list: [Int]?
+        var flag: Bool?
+    }
+
+    func decode(_ json: String) throws -> Sample {
+        try JSONValueDecoder().decode(Sample.self, from: try JSONParser.parse(Array(json.utf8)))
+    }
+
+    @Test func membersOfEveryKind() throws {
+        let sample = try decode(#"{"name":"n","count":3,"when":1767225600.5,"blob":"QUJD","tags":{"a":"b"},"list":[1,2],"flag":true,"extra":1}"#)
+        #expect(sample == Sample(
+            name: "n", count: 3, when: Date(timeIntervalSince1970: 1_767_225_600.5), blob: Data("ABC".utf8), tags: ["a": "b"], list: [1, 2], flag: true
+        ))
+    }
+
+    @Test func nullAndAbsentAreNil() throws {
+        #expect(try decode(#"{"name":"n","count":null}"#) == Sample(name: "n"))
+    }
+
+    @Test(arguments: [#"{"name":1}"#, #"{"name":"n","count":1.5}"#, #"{"name":"n","count":"1"}"#, #"{"name":"n","when":"x"}"#, #"{}"#])
+    func wrongTypesThrow(_ json: String) {
+        #expect(throws: (any Error).self) { try decode(json) }
+    }
+}
