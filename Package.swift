@@ -37,6 +37,7 @@ let package = Package(
             name: "KMSCore",
             dependencies: [
                 "COpenSSL",
+                "SigV4",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,6 +127,7 @@ let package = Package(
             name: "KMSCoreTests",
             dependencies: [
                 "KMSCore",
+                "SigV4",
                 "KMSTesting",
                 "KMSStoreSQLite",
                 "KMSStorePostgres",

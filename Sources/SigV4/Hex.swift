@@ -1,8 +1,9 @@
-/// Lower-case hexadecimal encoding and tolerant (either case) decoding.
-enum Hex {
+/// Hexadecimal, the one codec of the project: lower-case encoding, validating decoding (either case; nil for anything
+/// that is not an even number of hex digits).
+public enum Hex {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(64)
         for byte in bytes {
@@ -14,7 +15,7 @@ enum Hex {
 
     /// The value of one hexadecimal digit, or nil.
     @inline(__always)
-    static func value(of digit: UInt8) -> UInt8? {
+    public static func value(of digit: UInt8) -> UInt8? {
         switch digit {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): digit &- UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): digit &- UInt8(ascii: "a") &+ 10
@@ -24,7 +25,7 @@ enum Hex {
     }
 
     /// Decodes an even-length hexadecimal string, or returns nil.
-    static func decode(_ text: some StringProtocol) -> [UInt8]? {
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(32)
         var high: UInt8?

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import KMSTesting
 import Testing
+import SigV4
 
 @testable import KMSCore
 

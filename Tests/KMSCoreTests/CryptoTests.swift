@@ -3,6 +3,7 @@ import CryptoExtras
 import Foundation
 import KMSTesting
 import Testing
+import SigV4
 
 @testable import KMSCore
 

@@ -105,3 +105,18 @@ import Testing
         #expect(throws: (any Error).self) { try decode(json) }
     }
 }
+
+@Suite struct RequestIDTests {
+    @Test func requestIDsAreVersion4UUIDsInLowerCase() throws {
+        var seen = Set<String>()
+        for _ in 0..<200 {
+            let id = RequestID.make()
+            let uuid = try #require(UUID(uuidString: id))
+            #expect(id == uuid.uuidString.lowercased())
+            #expect(Array(id)[14] == "4")
+            #expect("89ab".contains(Array(id)[19]))
+            seen.insert(id)
+        }
+        #expect(seen.count == 200)
+    }
+}

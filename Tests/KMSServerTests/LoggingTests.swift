@@ -6,6 +6,7 @@ import InMemoryLogging
 import KMSCore
 import Logging
 import Testing
+import SigV4
 
 @testable import KMSServer
 

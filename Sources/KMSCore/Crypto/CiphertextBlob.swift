@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SigV4
 
 /// Coffer's symmetric ciphertext blob (docs/ciphertext-format.md), version 1 (single-Region keys) or 2 (multi-Region
 /// keys):

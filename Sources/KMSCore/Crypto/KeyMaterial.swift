@@ -1,6 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import SigV4
 
 /// The secret half of a key. Opaque: no `Codable`, `description` is redacted, equality is constant-time.
 ///

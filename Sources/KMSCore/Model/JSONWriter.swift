@@ -1,3 +1,5 @@
+import SigV4
+
 /// Writes JSON text into bytes without a generic encoder: for the error bodies and the audit log, which are written on
 /// every request. The one copy of JSON string escaping.
 public struct JSONWriter: Sendable {
@@ -24,8 +26,7 @@ public struct JSONWriter: Sendable {
             case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
             case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
             case 0..<0x20:
-                let digits = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
+                bytes.append(contentsOf: Array("\\u00\(Hex.encode([byte]))".utf8))
             default: bytes.append(byte)
             }
         }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Synchronization
+import SigV4
 
 public struct GetKeyLastUsageResponse: Encodable, Sendable {
     struct LastUsage: Encodable, Sendable {

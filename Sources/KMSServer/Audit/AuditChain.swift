@@ -1,5 +1,6 @@
 import Crypto
 import KMSCore
+import SigV4
 
 /// The audit file's tamper evidence (docs/audit.md). Each line is `B,"cofferHash":"H"}`: `B` is the event ending with
 /// `"cofferChain":{"sequence":N,"previous":"P"}`, `H` the lowercase hex SHA-256 of `B`'s bytes, `P` the previous

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SigV4
 
 public struct GenerateMacRequest: Decodable, Sendable {
     var message: Data
@@ -56,7 +57,7 @@ extension KMSService {
             keyText: request.keyID, algorithm: request.macAlgorithm, message: Array(request.message), caller: caller,
             operation: .verifyMac, dryRun: request.dryRun, grantTokens: request.grantTokens
         )
-        guard Self.constantTimeEqual(mac, Array(request.mac)) else { throw KMSError(.kmsInvalidMac, "") }
+        guard ConstantTime.equals(mac, Array(request.mac)) else { throw KMSError(.kmsInvalidMac, "") }
         recordUsage(key, .verifyMac, caller: caller)
         return VerifyMacResponse(keyID: key.arn, macValid: true, macAlgorithm: request.macAlgorithm)
     }
@@ -88,13 +89,5 @@ extension KMSService {
         }
         guard let result else { throw KMSError.internalFailure("HMAC key of an unexpected size") }
         return result
-    }
-
-    /// Compares two byte strings in time that depends only on their lengths.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SigV4
 
 public struct CreateGrantRequest: Decodable, Sendable {
     var keyID: String

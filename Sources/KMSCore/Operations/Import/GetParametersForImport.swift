@@ -1,4 +1,5 @@
 import Foundation
+import SigV4
 
 public struct GetParametersForImportRequest: Decodable, Sendable {
     var keyID: String
