@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SwiftASN1
 
 /// `MessageType` of Sign and Verify.
 public enum MessageType: String, Sendable, Codable {
@@ -39,8 +40,10 @@ struct AsymmetricKey: Sendable {
         switch backing {
         case .openssl(let key):
             do { return try key.spki() } catch { throw KMSError.internalFailure(error) }
-        case .mlDSA65(let key): return DER.subjectPublicKeyInfo(oidLastArc: 0x12, key: Array(key.publicKey.rawRepresentation))
-        case .mlDSA87(let key): return DER.subjectPublicKeyInfo(oidLastArc: 0x13, key: Array(key.publicKey.rawRepresentation))
+        case .mlDSA65(let key):
+            do { return try PublicKeyInfo.mlDSA(oidLastArc: 0x12, key: Array(key.publicKey.rawRepresentation)) } catch { throw KMSError.internalFailure(error) }
+        case .mlDSA87(let key):
+            do { return try PublicKeyInfo.mlDSA(oidLastArc: 0x13, key: Array(key.publicKey.rawRepresentation)) } catch { throw KMSError.internalFailure(error) }
         }
     }
 
@@ -118,19 +121,17 @@ struct AsymmetricKey: Sendable {
 }
 
 /// Minimal DER writing for the SubjectPublicKeyInfo of ML-DSA keys (OpenSSL 3.0 does not know ML-DSA).
-enum DER {
-    static func length(_ n: Int) -> [UInt8] {
-        if n < 0x80 { return [UInt8(n)] }
-        if n < 0x100 { return [0x81, UInt8(n)] }
-        return [0x82, UInt8(n >> 8), UInt8(n & 0xff)]
-    }
-
+/// SubjectPublicKeyInfo for the key types OpenSSL 3.0 cannot write (ML-DSA), through swift-asn1's DER serializer.
+enum PublicKeyInfo {
     /// `SEQUENCE { SEQUENCE { OID 2.16.840.1.101.3.4.3.<arc> }, BIT STRING key }` (FIPS 204 / RFC 9881).
-    static func subjectPublicKeyInfo(oidLastArc: UInt8, key: [UInt8]) -> [UInt8] {
-        let oid: [UInt8] = [0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x03, oidLastArc]
-        let algorithm: [UInt8] = [0x30] + length(oid.count) + oid
-        let bitString: [UInt8] = [0x03] + length(key.count + 1) + [0x00] + key
-        let body = algorithm + bitString
-        return [0x30] + length(body.count) + body
+    static func mlDSA(oidLastArc: UInt, key: [UInt8]) throws -> [UInt8] {
+        var serializer = DER.Serializer()
+        try serializer.appendConstructedNode(identifier: .sequence) { coder in
+            try coder.appendConstructedNode(identifier: .sequence) { coder in
+                try coder.serialize(ASN1ObjectIdentifier(elements: [2, 16, 840, 1, 101, 3, 4, 3, oidLastArc]))
+            }
+            try coder.serialize(ASN1BitString(bytes: key[...]))
+        }
+        return serializer.serializedBytes
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftASN1
 
 /// Reading key files for bring-your-own-key imports, as a client does before wrapping.
 ///
@@ -94,48 +95,22 @@ public enum KeyFile {
         return der
     }
 
-    /// The base64 body of the first PEM block with one of `labels`.
+    /// The DER bytes of the first PEM block with one of `labels`, parsed by swift-asn1's `PEMDocument`.
     static func pemBody(_ data: [UInt8], labels: [String], what: String) throws(Failure) -> [UInt8] {
         guard let text = String(validating: data, as: UTF8.self) else { throw Failure("the \(what) file is not PEM text.") }
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map {
-            $0.trimmingCharacters(in: .whitespaces)
-        }
-        var seen: [String] = []
-        var index = 0
-        while index < lines.count {
-            let line = lines[index]
-            index += 1
-            guard line.hasPrefix("-----BEGIN "), line.hasSuffix("-----"), line.count > 16 else { continue }
-            let label = String(line.dropFirst(11).dropLast(5))
-            seen.append(label)
-            guard labels.contains(label) else { continue }
-            var body = ""
-            var closed = false
-            while index < lines.count {
-                let inner = lines[index]
-                index += 1
-                if inner == "-----END \(label)-----" {
-                    closed = true
-                    break
-                }
-                if inner.contains(":") {
-                    throw Failure("encrypted PEM \(what)s are not supported; decrypt it first (openssl pkey).")
-                }
-                body += inner
-            }
-            guard closed, let decoded = Data(base64Encoded: body), !decoded.isEmpty else {
-                throw Failure("the PEM \(label) block is malformed.")
-            }
-            return Array(decoded)
-        }
-        if seen.contains("ENCRYPTED PRIVATE KEY") {
+        if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || text.contains("Proc-Type:") {
             throw Failure("encrypted PEM \(what)s are not supported; decrypt it first (openssl pkey).")
         }
-        let expected = labels.map { "\"\($0)\"" }.joined(separator: ", ")
-        if seen.isEmpty {
-            throw Failure("the \(what) file has no complete PEM block.")
+        let documents: [PEMDocument]
+        do {
+            documents = try PEMDocument.parseMultiple(pemString: text)
+        } catch {
+            throw Failure("the \(what) file has a malformed PEM block.")
         }
-        throw Failure("the PEM file holds \(seen.map { "\"\($0)\"" }.joined(separator: ", ")), not \(expected).")
+        guard !documents.isEmpty else { throw Failure("the \(what) file has no complete PEM block.") }
+        if let match = documents.first(where: { labels.contains($0.discriminator) }) { return match.derBytes }
+        let expected = labels.map { "\"\($0)\"" }.joined(separator: ", ")
+        throw Failure("the PEM file holds \(documents.map { "\"\($0.discriminator)\"" }.joined(separator: ", ")), not \(expected).")
     }
 
     /// True when `der` is exactly one DER SEQUENCE (tag, definite length, and nothing after it).
