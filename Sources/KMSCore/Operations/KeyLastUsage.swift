@@ -143,8 +143,10 @@ extension KMSService {
     /// (no alias), in every key state. This node's pending usage is shown at once; other nodes' after their next flush.
     public func getKeyLastUsage(_ request: KeyIDRequest, caller: Caller) async throws(KMSError) -> GetKeyLastUsageResponse {
         let key = try await authorizedKey(request.keyID, caller: caller, operation: .getKeyLastUsage, allowAlias: false)
-        let stored = try await store.usage(of: key.id, in: key.scope)
+        // Memory first, then the store: a flush commits before it forgets its batch, so a use is in one or the other
+        // whenever this runs (the other order could miss a batch committed between the two reads).
         let pending = usage.pendingUsage(of: key.id, in: key.scope)
+        let stored = try await store.usage(of: key.id, in: key.scope)
         let latest = [stored, pending].compactMap { $0 }.max { $0.timestamp < $1.timestamp }
         let trackingStart = try await store.metaValue(Self.trackingStartMetaName).flatMap(MetaNumber.decode).map(Date.init(timeIntervalSince1970:))
         return GetKeyLastUsageResponse(
