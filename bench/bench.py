@@ -704,6 +704,18 @@ def send_once(port: int, headers: dict, body: bytes) -> tuple[int, bytes]:
         conn.close()
 
 
+def print_targets(targets: list, ctx) -> None:
+    """The targets' verdicts, then the run's warnings and failures (every report ends with them)."""
+    print("Targets (reported, not asserted):")
+    for t in targets:
+        verdict = {True: "MET", False: "NOT MET", None: "NOT MEASURED"}[t["met"]]
+        print(f"  [{verdict:>12}] {t['target']}: {t['detail']}")
+    for w in ctx.warnings:
+        print(f"WARNING: {w}")
+    for f in ctx.failures:
+        print(f"FAILURE: {f}")
+
+
 def lua_str(s: str) -> str:
     out = []
     for ch in s:
@@ -1386,14 +1398,7 @@ def run_audit_comparison(ctx: Ctx, started: float, load_before: tuple) -> int:
     print()
     print(text)
     print()
-    print("Targets (reported, not asserted):")
-    for t in targets:
-        verdict = {True: "MET", False: "NOT MET", None: "NOT MEASURED"}[t["met"]]
-        print(f"  [{verdict:>12}] {t['target']}: {t['detail']}")
-    for w in ctx.warnings:
-        print(f"WARNING: {w}")
-    for f in ctx.failures:
-        print(f"FAILURE: {f}")
+    print_targets(targets, ctx)
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -1556,14 +1561,7 @@ def main() -> int:
         print("Import:")
         print(imp_text)
         print()
-    print("Targets (reported, not asserted):")
-    for t in targets:
-        verdict = {True: "MET", False: "NOT MET", None: "NOT MEASURED"}[t["met"]]
-        print(f"  [{verdict:>12}] {t['target']}: {t['detail']}")
-    for w in ctx.warnings:
-        print(f"WARNING: {w}")
-    for f in ctx.failures:
-        print(f"FAILURE: {f}")
+    print_targets(targets, ctx)
     if imp_md:
         md += "\n\n" + imp_md
 

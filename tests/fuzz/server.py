@@ -11,6 +11,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -18,35 +19,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .wire import Identity
 
+# The black-box suite's port helpers, one copy for both harnesses.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "blackbox"))
+from kmshelpers import free_port, port_accepts, port_is_free  # noqa: E402
+
 PG_URL_ENV = "COFFER_TEST_POSTGRES_URL"
 
 
 class ServerError(RuntimeError):
     pass
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-
-
-def port_accepts(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 def proc_cpu(pid: int) -> float | None:

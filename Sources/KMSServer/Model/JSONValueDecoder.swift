@@ -15,16 +15,18 @@ private struct JSONValueDecoding: Decoder {
     let codingPath: [any CodingKey]
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
+    /// Blobs and timestamps by AWS JSON's conventions; every other type decodes itself.
     static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue, path: [any CodingKey]) throws -> T {
-        if type == Data.self {
-            guard case .string(let text) = value, let data = Data(base64Encoded: text) else { throw mismatch(type, path) }
-            return data as! T
+        let converted: Any?
+        switch value {
+        case .string(let text) where type == Data.self: converted = Data(base64Encoded: text)
+        case .number(let seconds, _) where type == Date.self: converted = Date(timeIntervalSince1970: seconds)
+        default:
+            if type == Data.self || type == Date.self { throw mismatch(type, path) }
+            return try T(from: JSONValueDecoding(value: value, codingPath: path))
         }
-        if type == Date.self {
-            guard case .number(let seconds, _) = value else { throw mismatch(type, path) }
-            return Date(timeIntervalSince1970: seconds) as! T
-        }
-        return try T(from: JSONValueDecoding(value: value, codingPath: path))
+        guard let result = converted as? T else { throw mismatch(type, path) }
+        return result
     }
 
     static func mismatch(_ type: Any.Type, _ path: [any CodingKey]) -> DecodingError {
@@ -48,38 +50,33 @@ private struct JSONValueDecoding: Decoder {
     // MARK: Scalars, shared by the three containers
 
     static func scalar<T: Decodable>(_ type: T.Type, _ value: JSONValue, _ path: [any CodingKey]) throws -> T {
+        let primitive: Any?
         switch value {
-        case .string(let text) where type == String.self: return text as! T
-        case .bool(let flag) where type == Bool.self: return flag as! T
-        case .number(let number, _):
-            if type == Double.self { return number as! T }
-            if type == Float.self { return Float(number) as! T }
-            if let result = integer(type, number) { return result }
-            if type == Date.self { return Date(timeIntervalSince1970: number) as! T }
-            if type == String.self || type == Bool.self || isInteger(type) { throw mismatch(type, path) }
-            return try decode(type, from: value, path: path)
-        default:
-            // A primitive of the wrong JSON type; anything else decodes itself (and would recurse for primitives).
-            if type == String.self || type == Bool.self || type == Double.self || type == Float.self || isInteger(type) {
-                throw mismatch(type, path)
-            }
-            return try decode(type, from: value, path: path)
+        case .string(let text): primitive = type == String.self ? text : nil
+        case .bool(let flag): primitive = type == Bool.self ? flag : nil
+        case .number(let number, _): primitive = type == Double.self ? number : type == Float.self ? Float(number) : integer(type, number)
+        default: primitive = nil
         }
+        if let result = primitive as? T { return result }
+        // A primitive of the wrong JSON type; anything else decodes itself (a primitive would recurse forever).
+        if type == String.self || type == Bool.self || type == Double.self || type == Float.self || isInteger(type) {
+            throw mismatch(type, path)
+        }
+        return try decode(type, from: value, path: path)
     }
 
     private static func isInteger(_ type: Any.Type) -> Bool {
         type is Int.Type || type is Int64.Type || type is Int32.Type || type is UInt.Type || type is UInt64.Type || type is UInt32.Type
     }
 
-    private static func integer<T>(_ type: T.Type, _ number: Double) -> T? {
-        guard number.rounded() == number else { return nil }
+    private static func integer(_ type: Any.Type, _ number: Double) -> Any? {
         switch type {
-        case is Int.Type: return Int(exactly: number) as? T
-        case is Int64.Type: return Int64(exactly: number) as? T
-        case is Int32.Type: return Int32(exactly: number) as? T
-        case is UInt.Type: return UInt(exactly: number) as? T
-        case is UInt64.Type: return UInt64(exactly: number) as? T
-        case is UInt32.Type: return UInt32(exactly: number) as? T
+        case is Int.Type: return Int(exactly: number)
+        case is Int64.Type: return Int64(exactly: number)
+        case is Int32.Type: return Int32(exactly: number)
+        case is UInt.Type: return UInt(exactly: number)
+        case is UInt64.Type: return UInt64(exactly: number)
+        case is UInt32.Type: return UInt32(exactly: number)
         default: return nil
         }
     }
