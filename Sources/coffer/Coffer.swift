@@ -8,7 +8,7 @@ struct Coffer: AsyncParsableCommand {
         commandName: "coffer",
         abstract: "An AWS KMS-compatible key management server.",
         version: "coffer \(CofferVersion.current)",
-        subcommands: [Serve.self, Byok.self, Authz.self, StoreCommand.self, AuditCommand.self, SeedCommand.self, BenchHandler.self]
+        subcommands: [Serve.self, Byok.self, Authz.self, StoreCommand.self, AuditCommand.self, SeedCommand.self]
     )
 }
 
