@@ -262,9 +262,20 @@ public struct KMSProtocolHandler: Sendable {
 
     /// `application/x-amz-json-1.1` or `-1.0`, with or without parameters (`; charset=utf-8`), any case.
     static func isAWSJSON(_ type: String) -> Bool {
-        let media = type.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        return media == "application/x-amz-json-1.1" || media == "application/x-amz-json-1.0"
+        // Byte-level: Foundation's trimming and lower-casing cost ~30,000 instructions per request.
+        var utf8 = Substring(type).utf8
+        if let semicolon = utf8.firstIndex(of: UInt8(ascii: ";")) { utf8 = utf8[..<semicolon] }
+        while let first = utf8.first, first == 0x20 || first == 0x09 { utf8 = utf8.dropFirst() }
+        while let last = utf8.last, last == 0x20 || last == 0x09 { utf8 = utf8.dropLast() }
+        guard utf8.count == awsJSONPrefix.count + 3 else { return false }
+        for (byte, expected) in zip(utf8, awsJSONPrefix) {
+            let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            if folded != expected { return false }
+        }
+        let version = utf8.suffix(3)
+        return version.elementsEqual("1.1".utf8) || version.elementsEqual("1.0".utf8)
     }
+    private static let awsJSONPrefix = Array("application/x-amz-json-".utf8)
 
     private func authenticate(_ request: KMSHTTPRequest, outcome: inout Outcome) throws(KMSError) -> Caller {
         let sigRequest = SigV4Request(method: request.method, path: request.path, headers: request.headers, body: request.body)

@@ -24,7 +24,7 @@ struct CanonicalRequest: Sendable {
     var string: String { String(decoding: bytes, as: UTF8.self) }
 
     /// Lower-case hex SHA-256 of the canonical request (line 4 of the string to sign).
-    var hexHash: String { Hex.encode(SHA256.hash(data: bytes)) }
+    var hexHash: String { Hex.encode(SHA256.hash(bytes: bytes)) }
 
     /// - Parameters:
     ///   - path: the raw request target: path plus an optional `?query`.

@@ -5,7 +5,7 @@ import Crypto
 /// hashing) their contents.
 public enum ConstantTime {
     public static func equals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        SHA256.hash(data: lhs) == SHA256.hash(data: rhs)
+        SHA256.hash(bytes: lhs) == SHA256.hash(bytes: rhs)
     }
 
     public static func equals(_ lhs: String, _ rhs: String) -> Bool {

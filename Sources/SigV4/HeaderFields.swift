@@ -52,18 +52,34 @@ enum HeaderFields {
     /// A header value with leading and trailing whitespace removed and every
     /// run of inner whitespace collapsed to one space (SigV4 "Trimall").
     static func appendTrimmed(_ value: String, to out: inout [UInt8]) {
-        var pendingSpace = false
-        var wroteAny = false
-        for byte in value.utf8 {
-            if isWhitespace(byte) {
-                pendingSpace = wroteAny
-            } else {
-                if pendingSpace {
-                    out.append(0x20)
-                    pendingSpace = false
+        var value = value
+        value.withUTF8 { bytes in
+            var start = 0
+            var end = bytes.count
+            while start < end, isWhitespace(bytes[start]) { start += 1 }
+            while end > start, isWhitespace(bytes[end - 1]) { end -= 1 }
+            // Fast path, almost every value: no inner whitespace other than single spaces is copied as it is. bytes[end - 1]
+            // is not whitespace, so `index + 1` stays in range.
+            var index = start
+            while index < end {
+                let byte = bytes[index]
+                if isWhitespace(byte), byte != 0x20 || isWhitespace(bytes[index + 1]) { break }
+                index += 1
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+            var pendingSpace = false
+            while index < end {
+                let byte = bytes[index]
+                if isWhitespace(byte) {
+                    pendingSpace = true
+                } else {
+                    if pendingSpace {
+                        out.append(0x20)
+                        pendingSpace = false
+                    }
+                    out.append(byte)
                 }
-                out.append(byte)
-                wroteAny = true
+                index += 1
             }
         }
     }

@@ -129,7 +129,7 @@ public struct SigV4Verifier: Sendable {
         let payloadHash: String
         let contentSHA256 = HeaderFields.values("x-amz-content-sha256", in: headers)
         if contentSHA256.isEmpty {
-            payloadHash = Hex.encode(SHA256.hash(data: request.body))
+            payloadHash = Hex.encode(SHA256.hash(bytes: request.body))
         } else {
             let claimed = contentSHA256.map(HeaderFields.trimmed).joined(separator: ",")
             if claimed == Self.unsignedPayload && allowsUnsignedPayload {

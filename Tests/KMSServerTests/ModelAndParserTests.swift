@@ -265,3 +265,22 @@ import Testing
         #expect(Caller.partition(forRegion: region) == partition)
     }
 }
+
+@Suite struct ContentTypeTests {
+    @Test(arguments: [
+        "application/x-amz-json-1.1", "application/x-amz-json-1.0", "Application/X-Amz-JSON-1.1", " application/x-amz-json-1.1 ",
+        "application/x-amz-json-1.1; charset=utf-8", "application/x-amz-json-1.0;",
+    ])
+    func accepted(_ type: String) {
+        #expect(KMSProtocolHandler.isAWSJSON(type))
+    }
+
+    @Test(arguments: [
+        "", "application/json", "application/x-amz-json-1.2", "application/x-amz-json-1.1x", "application/x-amz-json-11",
+        "text/plain; application/x-amz-json-1.1", "application/x-amz-json-1", "application/x-amz-json-1.1 x", "xapplication/x-amz-json-1.1",
+        "application/x-amz-json-1.1\u{0}",
+    ])
+    func refused(_ type: String) {
+        #expect(!KMSProtocolHandler.isAWSJSON(type))
+    }
+}

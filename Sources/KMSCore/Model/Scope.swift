@@ -11,7 +11,23 @@ public struct Scope: Sendable, Hashable, Codable {
     }
 
     /// `arn:<partition>:kms:<region>:<account>:key/<id>`
-    public func keyARN(_ id: KeyID) -> String { "arn:\(partition):kms:\(region):\(accountID):key/\(id.rawValue)" }
+    /// (Written straight into one allocation: interpolation costs ~4,000 instructions a call, and an Encrypt makes
+    /// several; bench/callgrind-guard.)
+    public func keyARN(_ id: KeyID) -> String {
+        let parts = ["arn:", partition, ":kms:", region, ":", accountID, ":key/", id.rawValue]
+        return String(unsafeUninitializedCapacity: parts.reduce(0) { $0 + $1.utf8.count }) { buffer in
+            var offset = 0
+            for var part in parts {
+                part.withUTF8 { bytes in
+                    for byte in bytes {
+                        buffer[offset] = byte
+                        offset += 1
+                    }
+                }
+            }
+            return offset
+        }
+    }
 
     /// `arn:<partition>:kms:<region>:<account>:<alias/name>`
     public func aliasARN(_ name: AliasName) -> String { "arn:\(partition):kms:\(region):\(accountID):\(name.rawValue)" }

@@ -43,7 +43,7 @@ public enum KeyStateRules {
     /// Checks that `key` may take part in `operation`.
     /// - Throws: `DisabledException` or `KMSInvalidStateException` with AWS's message templates.
     public static func check(_ operation: OperationName, _ key: KeyRecord) throws(KMSError) {
-        let arn = key.arn
+        var arn: String { key.arn }  // only error messages use it
         // PendingReplicaDeletion shares the PendingDeletion column (spec §2.6, §8), with its own wording.
         let state = key.state == .pendingReplicaDeletion ? .pendingDeletion : key.state
         let pendingDeletion = { (arn: String) -> KMSError in
