@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "coffer", targets: ["coffer"]),
         .executable(name: "coffer-handler-bench", targets: ["coffer-handler-bench"]),
+        .executable(name: "coffer-fuzz", targets: ["coffer-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -130,6 +131,14 @@ let package = Package(
         .executableTarget(
             name: "coffer-handler-bench",
             dependencies: ["KMSServer"],
+            swiftSettings: swiftSettings
+        ),
+        // libFuzzer targets for the parsers that face the network (scripts/fuzz-swift, tests/fuzz/libfuzzer.md); an
+        // ordinary build of it replays inputs instead.
+        .target(name: "CLibFuzzer"),
+        .executableTarget(
+            name: "coffer-fuzz",
+            dependencies: ["KMSCore", "CLibFuzzer"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
