@@ -6,13 +6,16 @@
 public enum Hex {
     @inlinable
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            out.append(digit(byte >> 4))
-            out.append(digit(byte & 0x0F))
+        let bytes = Array(bytes)
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
+            var offset = 0
+            for byte in bytes {
+                buffer[offset] = digit(byte >> 4)
+                buffer[offset + 1] = digit(byte & 0x0F)
+                offset += 2
+            }
+            return offset
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The lower-case digit for a nibble (0...15).
@@ -35,7 +38,12 @@ public enum Hex {
     /// Decodes an even-length hexadecimal string, or returns nil.
     @inlinable
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let utf8 = text.utf8
+        decode(bytes: text.utf8)
+    }
+
+    /// Decodes even-length hexadecimal text given as UTF-8 bytes, or returns nil.
+    @inlinable
+    public static func decode(bytes utf8: some Collection<UInt8>) -> [UInt8]? {
         guard utf8.count % 2 == 0 else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(utf8.count / 2)

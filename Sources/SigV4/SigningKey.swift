@@ -11,30 +11,37 @@ import Foundation
 /// signature = hex(HMAC(kSigning, stringToSign))
 /// ```
 struct SigningKey: Sendable {
-    let key: SymmetricKey
+    /// The signing key absorbed into an HMAC: each signature copies it and hashes only the string to sign.
+    private let prepared: HMACSHA256
+    /// The raw key bytes (for tests).
+    let bytes: [UInt8]
 
-    init(key: SymmetricKey) {
-        self.key = key
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+        self.prepared = HMACSHA256(key: bytes)
     }
 
     init(secretAccessKey: String, date: some StringProtocol, region: String, service: String) {
-        let kSecret = SymmetricKey(data: Array(("AWS4" + secretAccessKey).utf8))
+        let kSecret = Array(("AWS4" + secretAccessKey).utf8)
         let kDate = Self.hmac(kSecret, Array(date.utf8))
         let kRegion = Self.hmac(kDate, Array(region.utf8))
         let kService = Self.hmac(kRegion, Array(service.utf8))
-        key = Self.hmac(kService, Array(CredentialScope.terminatorValue.utf8))
+        self.init(bytes: Self.hmac(kService, Array(CredentialScope.terminatorValue.utf8)))
     }
 
-    /// The raw key bytes (for tests).
-    var bytes: [UInt8] { key.withUnsafeBytes { Array($0) } }
+    private static func hmac(_ key: [UInt8], _ message: [UInt8]) -> [UInt8] {
+        Array(HMACSHA256.authenticationCode(message, key: key))
+    }
 
-    private static func hmac(_ key: SymmetricKey, _ message: [UInt8]) -> SymmetricKey {
-        SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: message, using: key))
+    private func digest(for stringToSign: StringToSign) -> SHA256.Digest {
+        var mac = prepared
+        mac.update(stringToSign.bytes)
+        return mac.finalize()
     }
 
     /// The raw 32-byte signature of a string to sign.
     func signature(for stringToSign: StringToSign) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: stringToSign.bytes, using: key))
+        Array(digest(for: stringToSign))
     }
 
     /// The lower-case hex signature of a string to sign.
@@ -42,9 +49,8 @@ struct SigningKey: Sendable {
         Hex.encode(signature(for: stringToSign))
     }
 
-    /// Constant-time check of a provided signature.
+    /// Constant-time check of a provided signature (swift-crypto's digest equality).
     func isValidSignature(_ provided: [UInt8], for stringToSign: StringToSign) -> Bool {
-        provided.count == SHA256.byteCount
-            && HMAC<SHA256>.isValidAuthenticationCode(provided, authenticating: stringToSign.bytes, using: key)
+        provided.count == SHA256.byteCount && digest(for: stringToSign) == provided
     }
 }

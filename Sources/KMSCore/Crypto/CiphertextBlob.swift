@@ -110,15 +110,16 @@ public struct CiphertextBlob: Sendable, Equatable {
     static let multiRegionDataKeyInfo = Array("coffer/ciphertext/v2".utf8)
 
     /// HKDF-SHA256 (RFC 5869) with a 32-byte output, which is one extract and a single expand block:
-    /// `PRK = HMAC(salt, ikm)`, `OKM = HMAC(PRK, info || 0x01)`. Written out because the generic `HKDF` costs a
-    /// measurable share of an Encrypt; a unit test checks it against `HKDF<SHA256>.deriveKey`.
+    /// `PRK = HMAC(salt, ikm)`, `OKM = HMAC(PRK, info || 0x01)`. Written out (on SigV4's `HMACSHA256`) because the
+    /// generic `HKDF` and `HMAC` cost a measurable share of an Encrypt; a unit test checks it against
+    /// `HKDF<SHA256>.deriveKey`.
     func dataKey(_ material: KeyMaterial) -> SymmetricKey {
-        let prk = material.withUnsafeBytes { ikm in
-            HMAC<SHA256>.authenticationCode(for: ikm, using: SymmetricKey(data: salt))
-        }
-        var expand = HMAC<SHA256>(key: SymmetricKey(data: prk))
-        expand.update(data: version == Self.multiRegionVersion ? Self.multiRegionDataKeyInfo : Self.dataKeyInfo)
-        expand.update(data: [0x01])
+        var extract = HMACSHA256(key: salt)
+        material.withUnsafeBytes { extract.update($0) }
+        let prk = extract.finalize()
+        var expand = prk.withUnsafeBytes { HMACSHA256(key: $0) }
+        expand.update(version == Self.multiRegionVersion ? Self.multiRegionDataKeyInfo : Self.dataKeyInfo)
+        expand.update([0x01])
         return SymmetricKey(data: expand.finalize())
     }
 
