@@ -206,7 +206,24 @@ public struct JSONParser {
 
     private mutating func parseString() throws(Failure) -> String {
         index += 1
-        var out: [UInt8] = []
+        // Fast path, nearly every string of a request: no escape before the closing quote, so the text is a slice of
+        // the body (the byte-by-byte loop below cost ~120 instructions a character; bench/callgrind-guard).
+        let start = index
+        var scan = index
+        while scan < bytes.count {
+            let byte = bytes[scan]
+            if byte == UInt8(ascii: "\"") {
+                guard let text = String(validating: bytes[start..<scan], as: UTF8.self) else {
+                    throw Failure(reason: "Invalid UTF-8 in the JSON document")
+                }
+                index = scan + 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            scan += 1
+        }
+        var out = Array(bytes[start..<scan])
+        index = scan
         while true {
             guard index < bytes.count else { throw Failure(reason: "Unterminated string in the JSON document") }
             let byte = bytes[index]
