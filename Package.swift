@@ -130,7 +130,12 @@ let package = Package(
         // The CI instruction-count guard's workload (bench/callgrind-guard): a synchronous main, see its main.swift.
         .executableTarget(
             name: "coffer-handler-bench",
-            dependencies: ["KMSServer"],
+            dependencies: [
+                "KMSServer",
+                "KMSCore",
+                "COpenSSL",
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         // libFuzzer targets for the parsers that face the network (scripts/fuzz-swift, tests/fuzz/libfuzzer.md); an

@@ -33,6 +33,12 @@ public struct HandlerBenchmark: Sendable {
         return ok
     }
 
+    /// One signed request through the handler: its status and body.
+    public func call(_ target: String, _ json: String) async -> (status: Int, body: [UInt8]) {
+        let response = await handler.handle(request(target, json))
+        return (response.status, response.body)
+    }
+
     private func request(_ target: String, _ json: String) -> KMSHTTPRequest {
         let body = Array(json.utf8)
         var headers: [(name: String, value: String)] = [
