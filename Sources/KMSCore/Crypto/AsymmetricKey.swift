@@ -53,8 +53,8 @@ struct AsymmetricKey: Sendable {
     func sign(_ input: SigningRules.Input) throws(KMSError) -> [UInt8] {
         do {
             switch (backing, input) {
-            case (.openssl(let key), .digest(let digest, let md, let padding)):
-                return try key.sign(digest: digest, md: md, padding: padding)
+            case (.openssl(let key), .digest(let digest, let algorithm, let padding)):
+                return try key.sign(digest: digest, algorithm: algorithm, padding: padding)
             case (.openssl(let key), .pureMessage(let message)):
                 return try key.signMessage(message)
             case (.mlDSA65(let key), .pureMessage(let message)):
@@ -73,8 +73,8 @@ struct AsymmetricKey: Sendable {
 
     func verify(_ signature: [UInt8], _ input: SigningRules.Input) -> Bool {
         switch (backing, input) {
-        case (.openssl(let key), .digest(let digest, let md, let padding)):
-            return key.verify(signature: signature, digest: digest, md: md, padding: padding)
+        case (.openssl(let key), .digest(let digest, let algorithm, let padding)):
+            return key.verify(signature: signature, digest: digest, algorithm: algorithm, padding: padding)
         case (.openssl(let key), .pureMessage(let message)):
             return key.verifyMessage(signature: signature, message: message)
         case (.mlDSA65(let key), .pureMessage(let message)):
@@ -89,13 +89,13 @@ struct AsymmetricKey: Sendable {
     // MARK: Encryption and key agreement
 
     func encrypt(_ plaintext: [UInt8], algorithm: EncryptionAlgorithm) throws(KMSError) -> [UInt8] {
-        guard case .openssl(let key) = backing, let md = Self.oaepDigest(algorithm) else { throw KMSError.internalFailure("RSA-OAEP on a key that is not RSA") }
-        do { return try key.encryptOAEP(plaintext, md: md) } catch { throw KMSError.internalFailure(error) }
+        guard case .openssl(let key) = backing, let digest = Self.oaepDigest(algorithm) else { throw KMSError.internalFailure("RSA-OAEP on a key that is not RSA") }
+        do { return try key.encryptOAEP(plaintext, digest: digest) } catch { throw KMSError.internalFailure(error) }
     }
 
     func decrypt(_ ciphertext: [UInt8], algorithm: EncryptionAlgorithm) throws(KMSError) -> [UInt8] {
-        guard case .openssl(let key) = backing, let md = Self.oaepDigest(algorithm) else { throw KMSError.internalFailure("RSA-OAEP on a key that is not RSA") }
-        do { return try key.decryptOAEP(ciphertext, md: md) } catch { throw KMSError(.invalidCiphertext, "") }
+        guard case .openssl(let key) = backing, let digest = Self.oaepDigest(algorithm) else { throw KMSError.internalFailure("RSA-OAEP on a key that is not RSA") }
+        do { return try key.decryptOAEP(ciphertext, digest: digest) } catch { throw KMSError(.invalidCiphertext, "") }
     }
 
     /// ECDH with a peer's DER SubjectPublicKeyInfo on the same curve.
@@ -111,10 +111,11 @@ struct AsymmetricKey: Sendable {
         }
     }
 
-    static func oaepDigest(_ algorithm: EncryptionAlgorithm) -> OpaquePointer? {
+    /// The digest of an RSA-OAEP encryption algorithm (label hash and MGF1); nil for the others.
+    static func oaepDigest(_ algorithm: EncryptionAlgorithm) -> DigestAlgorithm? {
         switch algorithm {
-        case .rsaesOAEPSHA1: return OpenSSLDigest.md("SHA1")
-        case .rsaesOAEPSHA256: return OpenSSLDigest.md("SHA256")
+        case .rsaesOAEPSHA1: return .sha1
+        case .rsaesOAEPSHA256: return .sha256
         default: return nil
         }
     }

@@ -70,9 +70,9 @@ public struct KeyMaterial: Sendable, CustomStringConvertible, CustomDebugStringC
             case .eccNistP521:
                 return KeyMaterial(unsafeBytes: P521.Signing.PrivateKey().derRepresentation)
             case .eccNistEdwards25519:
-                return KeyMaterial(unsafeBytes: try OpenSSLKey.generate(algorithm: "ED25519").pkcs8())
+                return KeyMaterial(unsafeBytes: try OpenSSLKey.generate(.ed25519).pkcs8())
             case .eccSecgP256k1:
-                return KeyMaterial(unsafeBytes: try OpenSSLKey.generate(algorithm: "EC", group: "secp256k1").pkcs8())
+                return KeyMaterial(unsafeBytes: try OpenSSLKey.generate(.ec(.secgP256k1)).pkcs8())
             case .mlDSA65:
                 return KeyMaterial(unsafeBytes: try MLDSA65.PrivateKey().seedRepresentation)
             case .mlDSA87:

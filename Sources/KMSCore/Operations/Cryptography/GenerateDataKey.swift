@@ -45,7 +45,7 @@ extension KMSService {
         try Self.refuseRecipient(request.recipient)
         let key = try await cryptographicKey(
             request.keyID, caller: caller, operation: operation, usage: .encryptDecrypt, specs: Self.isSymmetric,
-            facts: Self.cryptoFacts(context: request.encryptionContext, algorithm: "SYMMETRIC_DEFAULT", grantTokens: request.grantTokens)
+            facts: Self.cryptoFacts(context: request.encryptionContext, algorithm: .symmetricDefault, grantTokens: request.grantTokens)
         )
         let count: Int
         switch (request.keySpec, request.numberOfBytes) {

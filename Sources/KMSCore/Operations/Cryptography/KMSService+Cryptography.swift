@@ -57,9 +57,9 @@ extension KMSService {
         "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access."
 
     /// Facts for the operations that take an encryption context: the context, the algorithm, the grant tokens.
-    static func cryptoFacts(context: [String: String]?, algorithm: String?, grantTokens: [String]?) -> RequestFacts {
+    static func cryptoFacts(context: [String: String]?, algorithm: EncryptionAlgorithm, grantTokens: [String]?) -> RequestFacts {
         var facts = RequestFacts(encryptionContext: context, grantTokens: grantTokens)
-        facts.set("kms:EncryptionAlgorithm", algorithm)
+        facts.set("kms:EncryptionAlgorithm", algorithm.rawValue)
         return facts
     }
 
