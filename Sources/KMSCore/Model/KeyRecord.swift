@@ -30,8 +30,8 @@ public struct MaterialInfo: Sendable, Hashable, Codable {
         case onDemand = "ON_DEMAND"
     }
 
-    /// 64 lower-case hex digits.
-    public var id: String
+    /// Stored as 64 lower-case hex digits.
+    public var id: KeyMaterialID
     public var state: State
     /// When the material was first associated with the key.
     public var createdAt: Date
@@ -45,7 +45,7 @@ public struct MaterialInfo: Sendable, Hashable, Codable {
     public var rotationDate: Date?
     public var rotationType: RotationType?
 
-    public init(id: String, state: State, createdAt: Date, importState: ImportState = .imported) {
+    public init(id: KeyMaterialID, state: State, createdAt: Date, importState: ImportState = .imported) {
         self.id = id
         self.state = state
         self.createdAt = createdAt
@@ -57,7 +57,7 @@ public struct MaterialInfo: Sendable, Hashable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(String.self, forKey: .id)
+        id = try container.decode(KeyMaterialID.self, forKey: .id)
         state = try container.decode(State.self, forKey: .state)
         createdAt = try container.decode(Date.self, forKey: .createdAt)
         importState = try container.decodeIfPresent(ImportState.self, forKey: .importState) ?? .imported
@@ -150,8 +150,8 @@ public struct KeyRecord: Sendable, Hashable, Codable {
     /// Applies expiry at `now`: a permanently associated material past its ValidTo becomes PENDING_IMPORT, a staged
     /// one is dropped. - Returns: the IDs whose sealed bytes must be deleted.
     @discardableResult
-    public mutating func expireMaterials(at now: Date) -> [String] {
-        var deleted: [String] = []
+    public mutating func expireMaterials(at now: Date) -> [KeyMaterialID] {
+        var deleted: [KeyMaterialID] = []
         materials = materials.compactMap { material in
             guard material.importState == .imported, let validTo = material.validTo, validTo <= now else { return material }
             deleted.append(material.id)

@@ -37,7 +37,7 @@ public struct KMSService: Sendable {
 
     struct MaterialSlot: Hashable, Sendable {
         var keyARN: String
-        var materialID: String
+        var materialID: KeyMaterialID
     }
 
     public init(

@@ -37,7 +37,7 @@ public struct KeyMetadata: Encodable, Sendable, Equatable {
     var multiRegion: Bool
     var multiRegionConfiguration: MultiRegionConfiguration?
     var pendingDeletionWindowInDays: Int?
-    var currentKeyMaterialID: String?
+    var currentKeyMaterialID: KeyMaterialID?
     var expirationModel: ExpirationModel?
     var validTo: Date?
 

@@ -3,10 +3,10 @@ import Foundation
 /// Sealed bytes of one key material, as stored.
 public struct SealedMaterial: Sendable, Hashable {
     public var keyID: KeyID
-    public var materialID: String
+    public var materialID: KeyMaterialID
     public var sealed: [UInt8]
 
-    public init(keyID: KeyID, materialID: String, sealed: [UInt8]) {
+    public init(keyID: KeyID, materialID: KeyMaterialID, sealed: [UInt8]) {
         self.keyID = keyID
         self.materialID = materialID
         self.sealed = sealed
@@ -18,7 +18,7 @@ public struct MaterialChanges: Sendable {
     /// Sealed materials to insert or replace.
     public var upsert: [SealedMaterial] = []
     /// Material IDs whose sealed bytes are deleted.
-    public var delete: [String] = []
+    public var delete: [KeyMaterialID] = []
 
     public init() {}
 }
@@ -117,7 +117,7 @@ public protocol KeyStore: Sendable {
     /// Keys (of every scope) whose deletion date is at or before `date`.
     func keysDueForDeletion(at date: Date, limit: Int) async throws(KMSError) -> [(Scope, KeyID)]
     /// The sealed bytes of one material.
-    func sealedMaterial(keyID: KeyID, materialID: String, in scope: Scope) async throws(KMSError) -> SealedMaterial?
+    func sealedMaterial(keyID: KeyID, materialID: KeyMaterialID, in scope: Scope) async throws(KMSError) -> SealedMaterial?
 
     /// Inserts an alias, counting the target key's aliases and inserting in one transaction.
     /// - Throws: `AlreadyExistsException` when the name is taken in the scope, `LimitExceededException` when the key

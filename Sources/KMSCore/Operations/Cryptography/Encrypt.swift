@@ -39,7 +39,7 @@ public struct DecryptResponse: Encodable, Sendable {
     var keyID: String
     var plaintext: Data
     var encryptionAlgorithm: EncryptionAlgorithm
-    var keyMaterialID: String?
+    var keyMaterialID: KeyMaterialID?
     enum CodingKeys: String, CodingKey {
         case keyID = "KeyId", plaintext = "Plaintext", encryptionAlgorithm = "EncryptionAlgorithm", keyMaterialID = "KeyMaterialId"
     }
@@ -70,8 +70,8 @@ public struct ReEncryptResponse: Encodable, Sendable {
     var keyID: String
     var sourceEncryptionAlgorithm: EncryptionAlgorithm
     var destinationEncryptionAlgorithm: EncryptionAlgorithm
-    var sourceKeyMaterialID: String?
-    var destinationKeyMaterialID: String?
+    var sourceKeyMaterialID: KeyMaterialID?
+    var destinationKeyMaterialID: KeyMaterialID?
     enum CodingKeys: String, CodingKey {
         case ciphertextBlob = "CiphertextBlob", sourceKeyID = "SourceKeyId", keyID = "KeyId"
         case sourceEncryptionAlgorithm = "SourceEncryptionAlgorithm", destinationEncryptionAlgorithm = "DestinationEncryptionAlgorithm"

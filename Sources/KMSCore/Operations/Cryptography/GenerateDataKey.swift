@@ -22,7 +22,7 @@ public struct GenerateDataKeyResponse: Encodable, Sendable {
     var ciphertextBlob: Data
     var plaintext: Data?
     var keyID: String
-    var keyMaterialID: String?
+    var keyMaterialID: KeyMaterialID?
     enum CodingKeys: String, CodingKey {
         case ciphertextBlob = "CiphertextBlob", plaintext = "Plaintext", keyID = "KeyId", keyMaterialID = "KeyMaterialId"
     }

@@ -29,7 +29,7 @@ public struct GenerateDataKeyPairResponse: Encodable, Sendable {
     var publicKey: Data
     var keyID: String
     var keyPairSpec: DataKeyPairSpec
-    var keyMaterialID: String?
+    var keyMaterialID: KeyMaterialID?
     enum CodingKeys: String, CodingKey {
         case privateKeyCiphertextBlob = "PrivateKeyCiphertextBlob", privateKeyPlaintext = "PrivateKeyPlaintext", publicKey = "PublicKey"
         case keyID = "KeyId", keyPairSpec = "KeyPairSpec", keyMaterialID = "KeyMaterialId"

@@ -12,7 +12,7 @@ public struct ImportKeyMaterialRequest: Decodable, Sendable {
     var expirationModel: ExpirationModel?
     var importType: ImportType?
     var keyMaterialDescription: String?
-    var keyMaterialID: String?
+    var keyMaterialID: KeyMaterialID?
     enum CodingKeys: String, CodingKey {
         case keyID = "KeyId", importToken = "ImportToken", encryptedKeyMaterial = "EncryptedKeyMaterial", validTo = "ValidTo"
         case expirationModel = "ExpirationModel", importType = "ImportType", keyMaterialDescription = "KeyMaterialDescription"
@@ -22,7 +22,7 @@ public struct ImportKeyMaterialRequest: Decodable, Sendable {
 
 public struct ImportKeyMaterialResponse: Encodable, Sendable {
     var keyID: String
-    var keyMaterialID: String?
+    var keyMaterialID: KeyMaterialID?
     enum CodingKeys: String, CodingKey { case keyID = "KeyId", keyMaterialID = "KeyMaterialId" }
 }
 
@@ -126,7 +126,7 @@ extension KMSService {
 
     /// Asymmetric and HMAC keys hold one material forever: the first import sets it, later ones must bring the same.
     static func applySingleMaterialImport(
-        _ record: inout KeyRecord, materialID: String, now: Date, model: ExpirationModel, validTo: Date?
+        _ record: inout KeyRecord, materialID: KeyMaterialID, now: Date, model: ExpirationModel, validTo: Date?
     ) throws(KMSError) {
         if let existing = record.materials.first {
             guard existing.id == materialID else {
@@ -142,7 +142,7 @@ extension KMSService {
 
     /// Symmetric keys: reimport of an associated material, the first material, or one staged material (spec §4.2, §6).
     static func applySymmetricImport(
-        _ record: inout KeyRecord, materialID: String, request: ImportKeyMaterialRequest, now: Date, model: ExpirationModel,
+        _ record: inout KeyRecord, materialID: KeyMaterialID, request: ImportKeyMaterialRequest, now: Date, model: ExpirationModel,
         stagedState: MaterialInfo.State = .pendingRotation
     ) throws(KMSError) {
         let importType = request.importType ?? (record.materials.isEmpty ? .newKeyMaterial : .existingKeyMaterial)
