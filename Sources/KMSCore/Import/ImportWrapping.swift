@@ -1,40 +1,5 @@
 import Foundation
 
-/// `WrappingAlgorithm` of GetParametersForImport (AWS's `AlgorithmSpec`).
-public enum WrappingAlgorithm: String, Sendable, Codable, CaseIterable {
-    case rsaesPKCS1V15 = "RSAES_PKCS1_V1_5"
-    case rsaesOAEPSHA1 = "RSAES_OAEP_SHA_1"
-    case rsaesOAEPSHA256 = "RSAES_OAEP_SHA_256"
-    case rsaAESKeyWrapSHA1 = "RSA_AES_KEY_WRAP_SHA_1"
-    case rsaAESKeyWrapSHA256 = "RSA_AES_KEY_WRAP_SHA_256"
-    case sm2PKE = "SM2PKE"
-
-    /// The RSA-OAEP digest of the algorithm (label hash and MGF1); nil for the ones Coffer does not implement.
-    var oaepDigest: DigestAlgorithm? {
-        switch self {
-        case .rsaesOAEPSHA1, .rsaAESKeyWrapSHA1: return .sha1
-        case .rsaesOAEPSHA256, .rsaAESKeyWrapSHA256: return .sha256
-        default: return nil
-        }
-    }
-
-    var isKeyWrap: Bool { self == .rsaAESKeyWrapSHA1 || self == .rsaAESKeyWrapSHA256 }
-}
-
-/// `WrappingKeySpec` of GetParametersForImport.
-public enum WrappingKeySpec: String, Sendable, Codable, CaseIterable {
-    case rsa2048 = "RSA_2048", rsa3072 = "RSA_3072", rsa4096 = "RSA_4096", sm2 = "SM2"
-
-    public var bits: Int? {
-        switch self {
-        case .rsa2048: return 2048
-        case .rsa3072: return 3072
-        case .rsa4096: return 4096
-        case .sm2: return nil
-        }
-    }
-}
-
 /// Wrapping and unwrapping of key material for import (spec §3.3, §3.4), and the compatibility matrix (§2.5).
 public enum ImportWrapping {
     /// Checks an (algorithm, wrapping key spec) choice for a key spec, as GetParametersForImport does.

@@ -162,10 +162,3 @@ public struct KMSService: Sendable {
         serviceEvents.record(ServiceEvent(name: name, time: clock.now(), scope: scope, keyID: keyID))
     }
 }
-
-/// Decodes pagination markers and limits the same way for every List operation.
-enum Pagination {
-    static func limit(_ value: Int?, default defaultValue: Int, max: Int) -> Int {
-        Swift.min(value ?? defaultValue, max)
-    }
-}

@@ -102,15 +102,3 @@ public struct KeyMetadata: Encodable, Sendable, Equatable {
         }
     }
 }
-
-/// The response of operations that return nothing: `{}`.
-public struct EmptyResponse: Encodable, Sendable {
-    public init() {}
-}
-
-/// A tag on the wire.
-struct WireTag: Codable, Sendable, Equatable {
-    var tagKey: String
-    var tagValue: String
-    enum CodingKeys: String, CodingKey { case tagKey = "TagKey", tagValue = "TagValue" }
-}

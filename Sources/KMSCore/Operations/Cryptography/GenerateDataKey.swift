@@ -1,9 +1,5 @@
 import Foundation
 
-public enum DataKeySpec: String, Sendable, Codable {
-    case aes256 = "AES_256", aes128 = "AES_128"
-}
-
 public struct GenerateDataKeyRequest: Decodable, Sendable {
     var keyID: String
     var encryptionContext: [String: String]?

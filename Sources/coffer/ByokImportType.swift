@@ -1,0 +1,8 @@
+import ArgumentParser
+import Foundation
+import KMSCore
+
+enum ByokImportType: String, CaseIterable, ExpressibleByArgument {
+    case new = "NEW_KEY_MATERIAL"
+    case existing = "EXISTING_KEY_MATERIAL"
+}
