@@ -47,7 +47,7 @@ struct ByokImport: AsyncParsableCommand {
 
     @Option(name: .customLong("key-material-id"), help: ArgumentHelp(
         "Symmetric keys only: the ID of the material being reimported.", valueName: "id"))
-    var keyMaterialID: String?
+    var keyMaterialID: KeyMaterialID?
 
     @Option(name: .customLong("endpoint-url"), help: ArgumentHelp("The KMS endpoint.", valueName: "url"))
     var endpointURL: String?
@@ -75,47 +75,56 @@ struct ByokImport: AsyncParsableCommand {
             )
             let client = KMSClient(configuration: configuration)
 
-            let described = try await client.call(
-                "DescribeKey", KMSWire.DescribeKeyRequest(KeyId: keyID), as: KMSWire.DescribeKeyResponse.self
-            )
-            let metadata = described.KeyMetadata
-            let keySpec = metadata.KeySpec ?? metadata.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT"
-            let keyType: ByokKeyType =
-                keySpec == "SYMMETRIC_DEFAULT" ? .symmetric : keySpec.hasPrefix("HMAC_") ? .hmac : .privateKey
+            let described = try await client.call("DescribeKey", KeyIDRequest(keyID: keyID), as: DescribeKeyResponse.self)
+            let metadata = described.keyMetadata
+            let keyType = Self.keyType(for: metadata.keySpec)
             let material = try ByokSupport.material(from: file, type: keyType)
-            let target = metadata.Arn ?? keyID
+            let target = metadata.arn
 
             let algorithm = wrappingAlgorithm ?? (keyType == .privateKey ? .rsaAESKeyWrapSHA256 : .rsaesOAEPSHA256)
             let parameters = try await client.call(
-                "GetParametersForImport",
-                KMSWire.GetParametersForImportRequest(KeyId: target, WrappingAlgorithm: algorithm.rawValue, WrappingKeySpec: wrappingKeySpec.rawValue),
-                as: KMSWire.GetParametersForImportResponse.self
+                "GetParametersForImport", parametersRequest(target: target, algorithm: algorithm), as: GetParametersForImportResponse.self
             )
             let wrapped: [UInt8]
             do {
-                let spki = try KeyFile.publicKeySPKI(Array(parameters.PublicKey))
+                let spki = try KeyFile.publicKeySPKI(Array(parameters.publicKey))
                 wrapped = try ImportWrapping.wrap(material: material, publicKeyDER: spki, algorithm: algorithm.algorithm)
             } catch let error as KeyFile.Failure {
                 throw BYOKError("GetParametersForImport returned an unusable wrapping key: \(error.description)")
             }
 
-            let validToDate = validTo.flatMap(ByokSupport.parseTimestamp)
-            let model = expirationModel ?? (validToDate == nil ? .doesNotExpire : .expires)
-            let request = KMSWire.ImportKeyMaterialRequest(
-                KeyId: target,
-                ImportToken: parameters.ImportToken,
-                EncryptedKeyMaterial: Data(wrapped),
-                ExpirationModel: model.rawValue,
-                ValidTo: validToDate.map { $0.timeIntervalSince1970.rounded(.down) },
-                ImportType: importType?.rawValue,
-                KeyMaterialDescription: keyMaterialDescription,
-                KeyMaterialId: keyMaterialID
-            )
-            let result = try await client.call("ImportKeyMaterial", request, as: KMSWire.ImportKeyMaterialResponse.self)
+            let request = importRequest(target: target, importToken: parameters.importToken, wrapped: wrapped)
+            let result = try await client.call("ImportKeyMaterial", request, as: ImportKeyMaterialResponse.self)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let json = try encoder.encode(result)
             FileHandle.standardOutput.write(json + Data("\n".utf8))
         }
+    }
+
+    /// How to read the key file for a key of `spec`: raw bytes for symmetric and HMAC keys, a private key otherwise.
+    static func keyType(for spec: KeySpec) -> ByokKeyType {
+        switch KeySpecRules.family(spec) {
+        case .symmetric: return .symmetric
+        case .hmac: return .hmac
+        case .asymmetric: return .privateKey
+        }
+    }
+
+    /// The GetParametersForImport request for the key `target` (its ARN).
+    func parametersRequest(target: String, algorithm: ByokWrappingAlgorithm) -> GetParametersForImportRequest {
+        GetParametersForImportRequest(keyID: target, wrappingAlgorithm: algorithm.algorithm, wrappingKeySpec: wrappingKeySpec.spec)
+    }
+
+    /// The ImportKeyMaterial request from the options: ValidTo in whole epoch seconds; the expiration model
+    /// KEY_MATERIAL_EXPIRES with --valid-to, else KEY_MATERIAL_DOES_NOT_EXPIRE, unless given.
+    func importRequest(target: String, importToken: Data, wrapped: [UInt8]) -> ImportKeyMaterialRequest {
+        let validToDate = validTo.flatMap(ByokSupport.parseTimestamp).map { Date(timeIntervalSince1970: $0.timeIntervalSince1970.rounded(.down)) }
+        let model = expirationModel ?? (validToDate == nil ? .doesNotExpire : .expires)
+        return ImportKeyMaterialRequest(
+            keyID: target, importToken: importToken, encryptedKeyMaterial: Data(wrapped), validTo: validToDate,
+            expirationModel: model.model, importType: importType?.importType, keyMaterialDescription: keyMaterialDescription,
+            keyMaterialID: keyMaterialID
+        )
     }
 }

@@ -28,12 +28,27 @@ struct KMSClient: Sendable {
         path = rawPath.isEmpty ? "/" : rawPath
     }
 
+    /// AWS JSON 1.1 bodies as the server reads and writes them: base64 blobs, epoch-second timestamps. Requests and
+    /// answers are the server's own types (KMSCore), so client and server cannot drift apart. Configured once;
+    /// thread-safe once configured.
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }()
+
     /// Calls `TrentService.<operation>` and decodes the answer.
     /// - Throws: `AWSServiceError` for an error answer, `BYOKError` for transport or decoding failures.
     func call<Request: Encodable, Response: Decodable>(_ operation: String, _ request: Request, as: Response.Type) async throws -> Response {
         let body: Data
         do {
-            body = try JSONEncoder().encode(request)
+            body = try Self.encoder.encode(request)
         } catch {
             throw BYOKError("cannot encode the \(operation) request.")
         }
@@ -65,7 +80,7 @@ struct KMSClient: Sendable {
             throw Self.serviceError(status: http.statusCode, headerType: http.value(forHTTPHeaderField: "x-amzn-ErrorType"), body: data)
         }
         do {
-            return try JSONDecoder().decode(Response.self, from: data)
+            return try Self.decoder.decode(Response.self, from: data)
         } catch {
             throw BYOKError("\(operation): the response from \(endpoint.absoluteString) is not the expected JSON.")
         }
@@ -86,52 +101,5 @@ struct KMSClient: Sendable {
         if let colon = name.firstIndex(of: ":") { name = String(name[..<colon]) }
         if let hash = name.lastIndex(of: "#") { name = String(name[name.index(after: hash)...]) }
         return AWSServiceError(type: name, message: message)
-    }
-}
-
-// MARK: - The request and response shapes used by `coffer byok import`
-
-enum KMSWire {
-    struct DescribeKeyRequest: Encodable {
-        var KeyId: String
-    }
-
-    struct DescribeKeyResponse: Decodable {
-        struct Metadata: Decodable {
-            var KeyId: String
-            var Arn: String?
-            var KeySpec: String?
-            var CustomerMasterKeySpec: String?
-            var Origin: String?
-        }
-        var KeyMetadata: Metadata
-    }
-
-    struct GetParametersForImportRequest: Encodable {
-        var KeyId: String
-        var WrappingAlgorithm: String
-        var WrappingKeySpec: String
-    }
-
-    struct GetParametersForImportResponse: Decodable {
-        var KeyId: String?
-        var ImportToken: Data
-        var PublicKey: Data
-    }
-
-    struct ImportKeyMaterialRequest: Encodable {
-        var KeyId: String
-        var ImportToken: Data
-        var EncryptedKeyMaterial: Data
-        var ExpirationModel: String?
-        var ValidTo: Double?
-        var ImportType: String?
-        var KeyMaterialDescription: String?
-        var KeyMaterialId: String?
-    }
-
-    struct ImportKeyMaterialResponse: Codable {
-        var KeyId: String?
-        var KeyMaterialId: String?
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 
-public struct ImportKeyMaterialRequest: Decodable, Sendable {
+/// `Encodable` too, for clients (`coffer byok import`): members in the order of the CodingKeys, `ValidTo` in epoch
+/// seconds with an encoder set to `.secondsSince1970`.
+public struct ImportKeyMaterialRequest: Codable, Sendable {
     var keyID: String
     var importToken: Data
     var encryptedKeyMaterial: Data
@@ -10,15 +12,30 @@ public struct ImportKeyMaterialRequest: Decodable, Sendable {
     var keyMaterialDescription: String?
     var keyMaterialID: KeyMaterialID?
     enum CodingKeys: String, CodingKey {
-        case keyID = "KeyId", importToken = "ImportToken", encryptedKeyMaterial = "EncryptedKeyMaterial", validTo = "ValidTo"
-        case expirationModel = "ExpirationModel", importType = "ImportType", keyMaterialDescription = "KeyMaterialDescription"
-        case keyMaterialID = "KeyMaterialId"
+        case keyID = "KeyId", importToken = "ImportToken", encryptedKeyMaterial = "EncryptedKeyMaterial"
+        case expirationModel = "ExpirationModel", validTo = "ValidTo", importType = "ImportType"
+        case keyMaterialDescription = "KeyMaterialDescription", keyMaterialID = "KeyMaterialId"
+    }
+
+    public init(
+        keyID: String, importToken: Data, encryptedKeyMaterial: Data, validTo: Date? = nil, expirationModel: ExpirationModel? = nil,
+        importType: ImportType? = nil, keyMaterialDescription: String? = nil, keyMaterialID: KeyMaterialID? = nil
+    ) {
+        self.keyID = keyID
+        self.importToken = importToken
+        self.encryptedKeyMaterial = encryptedKeyMaterial
+        self.validTo = validTo
+        self.expirationModel = expirationModel
+        self.importType = importType
+        self.keyMaterialDescription = keyMaterialDescription
+        self.keyMaterialID = keyMaterialID
     }
 }
 
-public struct ImportKeyMaterialResponse: Encodable, Sendable {
-    var keyID: String
-    var keyMaterialID: KeyMaterialID?
+/// `Decodable` too, for clients (`coffer byok import` prints it).
+public struct ImportKeyMaterialResponse: Codable, Sendable {
+    public internal(set) var keyID: String
+    public internal(set) var keyMaterialID: KeyMaterialID?
     enum CodingKeys: String, CodingKey { case keyID = "KeyId", keyMaterialID = "KeyMaterialId" }
 }
 
