@@ -168,6 +168,17 @@ let package = Package(
             exclude: ["Vectors"],
             swiftSettings: swiftSettings
         ),
+        // The CLI's own code (it is an executable target: `@testable import coffer`), e.g. what `coffer byok import` sends.
+        .testTarget(
+            name: "CofferTests",
+            dependencies: [
+                "coffer",
+                "KMSCore",
+                "KMSTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "KMSServerTests",
             dependencies: [

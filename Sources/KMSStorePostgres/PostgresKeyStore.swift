@@ -223,7 +223,15 @@ public final class PostgresKeyStore: KeyStore {
     }
 
     private static func encode<T: Encodable>(_ value: T) throws -> String { try StoreDocuments.encode(value) }
-    private static func decode<T: Decodable>(_ type: T.Type, _ document: String) throws -> T { try StoreDocuments.decode(type, document) }
+    /// A stored document that does not decode (a malformed key material ID included) is store corruption:
+    /// `KMSInternalException` with the decoding error as its cause, not the "not available" of a driver failure.
+    private static func decode<T: Decodable>(_ type: T.Type, _ document: String) throws -> T {
+        do {
+            return try StoreDocuments.decode(type, document)
+        } catch {
+            throw KMSError.internalFailure("PostgreSQL: a stored \(T.self) document does not decode: \(error)")
+        }
+    }
 
     private func documents(_ query: PostgresQuery, on connection: PostgresConnection? = nil) async throws -> [String] {
         let rows: PostgresRowSequence
@@ -256,7 +264,7 @@ public final class PostgresKeyStore: KeyStore {
                     try await tx.query(
                         """
                         INSERT INTO key_material (account, region, key_id, material_id, sealed)
-                        VALUES (\(key.scope.accountID), \(key.scope.region), \(key.id.rawValue), \(material.materialID), \(Data(material.sealed)))
+                        VALUES (\(key.scope.accountID), \(key.scope.region), \(key.id.rawValue), \(material.materialID.hex), \(Data(material.sealed)))
                         """,
                         logger: logger
                     )
@@ -337,7 +345,7 @@ public final class PostgresKeyStore: KeyStore {
                     try await tx.query(
                         """
                         DELETE FROM key_material WHERE account = \(scope.accountID) AND region = \(scope.region) AND key_id = \(id.rawValue)
-                            AND material_id = \(materialID)
+                            AND material_id = \(materialID.hex)
                         """,
                         logger: logger
                     )
@@ -346,7 +354,7 @@ public final class PostgresKeyStore: KeyStore {
                     try await tx.query(
                         """
                         INSERT INTO key_material (account, region, key_id, material_id, sealed)
-                        VALUES (\(scope.accountID), \(scope.region), \(id.rawValue), \(material.materialID), \(Data(material.sealed)))
+                        VALUES (\(scope.accountID), \(scope.region), \(id.rawValue), \(material.materialID.hex), \(Data(material.sealed)))
                         ON CONFLICT (account, region, key_id, material_id) DO UPDATE SET sealed = EXCLUDED.sealed
                         """,
                         logger: logger
@@ -511,12 +519,12 @@ public final class PostgresKeyStore: KeyStore {
         }
     }
 
-    public func sealedMaterial(keyID: KeyID, materialID: String, in scope: Scope) async throws(KMSError) -> SealedMaterial? {
+    public func sealedMaterial(keyID: KeyID, materialID: KeyMaterialID, in scope: Scope) async throws(KMSError) -> SealedMaterial? {
         try await translate {
             let rows = try await self.client.query(
                 """
                 SELECT sealed FROM key_material WHERE account = \(scope.accountID) AND region = \(scope.region) AND key_id = \(keyID.rawValue)
-                    AND material_id = \(materialID)
+                    AND material_id = \(materialID.hex)
                 """,
                 logger: self.logger
             )
@@ -764,7 +772,7 @@ public final class PostgresKeyStore: KeyStore {
             )
             var out: [SealedMaterial] = []
             for try await (materialID, sealed) in rows.decode((String, Data).self) {
-                out.append(SealedMaterial(keyID: keyID, materialID: materialID, sealed: Array(sealed)))
+                out.append(SealedMaterial(keyID: keyID, materialID: try KeyMaterialID(stored: materialID), sealed: Array(sealed)))
             }
             return out
         }

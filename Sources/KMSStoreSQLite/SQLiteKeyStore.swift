@@ -201,7 +201,7 @@ public final class SQLiteKeyStore: KeyStore {
             for material in materials {
                 try db.executeCached(
                     sql: "INSERT INTO key_material (account, region, key_id, material_id, sealed) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [key.scope.accountID, key.scope.region, key.id.rawValue, material.materialID, Data(material.sealed)]
+                    arguments: [key.scope.accountID, key.scope.region, key.id.rawValue, material.materialID.hex, Data(material.sealed)]
                 )
             }
             self.records.write(nil, for: RecordKey(key.scope, key.id))
@@ -259,13 +259,13 @@ public final class SQLiteKeyStore: KeyStore {
             for materialID in changes.delete {
                 try db.executeCached(
                     sql: "DELETE FROM key_material WHERE account = ? AND region = ? AND key_id = ? AND material_id = ?",
-                    arguments: [scope.accountID, scope.region, id.rawValue, materialID]
+                    arguments: [scope.accountID, scope.region, id.rawValue, materialID.hex]
                 )
             }
             for material in changes.upsert {
                 try db.executeCached(
                     sql: "INSERT OR REPLACE INTO key_material (account, region, key_id, material_id, sealed) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [scope.accountID, scope.region, id.rawValue, material.materialID, Data(material.sealed)]
+                    arguments: [scope.accountID, scope.region, id.rawValue, material.materialID.hex, Data(material.sealed)]
                 )
             }
             // Written through as the transaction's last step: only the commit can still fail, and a failed commit
@@ -407,12 +407,12 @@ public final class SQLiteKeyStore: KeyStore {
         return rows.map { ($0.scope, $0.id) }
     }
 
-    public func sealedMaterial(keyID: KeyID, materialID: String, in scope: Scope) async throws(KMSError) -> SealedMaterial? {
+    public func sealedMaterial(keyID: KeyID, materialID: KeyMaterialID, in scope: Scope) async throws(KMSError) -> SealedMaterial? {
         try await run({ db in
             guard
                 let data = try Data.fetchOne(
                     db.cachedStatement(sql: "SELECT sealed FROM key_material WHERE account = ? AND region = ? AND key_id = ? AND material_id = ?"),
-                    arguments: [scope.accountID, scope.region, keyID.rawValue, materialID]
+                    arguments: [scope.accountID, scope.region, keyID.rawValue, materialID.hex]
                 )
             else { return nil }
             return SealedMaterial(keyID: keyID, materialID: materialID, sealed: Array(data))
@@ -614,7 +614,7 @@ public final class SQLiteKeyStore: KeyStore {
                 arguments: [scope.accountID, scope.region, keyID.rawValue]
             ).map { row in
                 let sealed: Data = row["sealed"]
-                return SealedMaterial(keyID: keyID, materialID: row["material_id"], sealed: Array(sealed))
+                return SealedMaterial(keyID: keyID, materialID: try KeyMaterialID(stored: row["material_id"]), sealed: Array(sealed))
             }
         }, write: false)
     }

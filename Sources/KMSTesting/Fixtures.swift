@@ -70,7 +70,7 @@ public func makeRecord(
     var record = KeyRecord(
         id: id, scope: scope, creationDate: Fixtures.epoch, description: "d", keySpec: spec, keyUsage: usage,
         origin: origin, multiRegion: false, enabled: true, policy: "{}", tags: tags,
-        materials: [MaterialInfo(id: String(repeating: "a", count: 64), state: .current, createdAt: Fixtures.epoch)]
+        materials: [MaterialInfo(id: KeyMaterialID(hex: String(repeating: "a", count: 64))!, state: .current, createdAt: Fixtures.epoch)]
     )
     switch state {
     case .enabled: break

@@ -43,7 +43,7 @@ public enum KeyStoreConformance {
     ]
 
     static let scope = Fixtures.scope
-    static let material = SealedMaterial(keyID: keyID(1), materialID: String(repeating: "0", count: 64), sealed: [1, 2, 3, 4])
+    static let material = SealedMaterial(keyID: keyID(1), materialID: KeyMaterialID(hex: String(repeating: "0", count: 64))!, sealed: [1, 2, 3, 4])
 
     static func insertedKeysReadBackEqual(_ store: any KeyStore) async throws {
         var record = makeRecord(id: keyID(1), tags: [KeyTag(key: "a", value: "1")])
@@ -92,11 +92,11 @@ public enum KeyStoreConformance {
     }
 
     static func materialsAreStoredPerKeyAndScope(_ store: any KeyStore) async throws {
-        let second = SealedMaterial(keyID: keyID(1), materialID: String(repeating: "1", count: 64), sealed: [9, 9])
+        let second = SealedMaterial(keyID: keyID(1), materialID: KeyMaterialID(hex: String(repeating: "1", count: 64))!, sealed: [9, 9])
         try await store.insertKey(makeRecord(id: keyID(1)), materials: [Self.material, second])
         #expect(try await store.sealedMaterial(keyID: keyID(1), materialID: Self.material.materialID, in: Self.scope) == Self.material)
         #expect(try await store.sealedMaterial(keyID: keyID(1), materialID: second.materialID, in: Self.scope) == second)
-        #expect(try await store.sealedMaterial(keyID: keyID(1), materialID: String(repeating: "2", count: 64), in: Self.scope) == nil)
+        #expect(try await store.sealedMaterial(keyID: keyID(1), materialID: KeyMaterialID(hex: String(repeating: "2", count: 64))!, in: Self.scope) == nil)
         #expect(try await store.sealedMaterial(keyID: keyID(1), materialID: Self.material.materialID, in: Fixtures.otherRegion) == nil)
     }
 
@@ -220,7 +220,7 @@ public enum KeyStoreConformance {
 
     static func wholeStoreEnumerationForCopies(_ store: any KeyStore) async throws {
         #expect(try await store.scopes().isEmpty)
-        let second = SealedMaterial(keyID: keyID(1), materialID: String(repeating: "1", count: 64), sealed: [9, 9])
+        let second = SealedMaterial(keyID: keyID(1), materialID: KeyMaterialID(hex: String(repeating: "1", count: 64))!, sealed: [9, 9])
         try await store.insertKey(makeRecord(id: keyID(1)), materials: [second, Self.material])
         try await store.insertKey(makeRecord(id: keyID(2), scope: Fixtures.otherRegion), materials: [])
         #expect(try await store.scopes() == [Fixtures.scope, Fixtures.otherRegion])

@@ -5,53 +5,6 @@ import SigV4
 import FoundationNetworking
 #endif
 
-/// An error answer from KMS (`__type` and `message` of an AWS JSON 1.1 error body).
-struct AWSServiceError: Error, CustomStringConvertible {
-    var type: String
-    var message: String
-    var description: String { message.isEmpty ? type : "\(type): \(message)" }
-}
-
-/// A failure of the client itself (configuration, transport, unreadable answer).
-struct BYOKError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Where and as whom to call KMS: the standard AWS environment, overridden by command-line flags.
-struct AWSClientConfiguration {
-    var endpoint: URL
-    var region: String
-    var credentials: SigV4Credentials
-
-    /// - `--region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION`.
-    /// - `--endpoint-url`, else `AWS_ENDPOINT_URL_KMS`, else `AWS_ENDPOINT_URL` (both ignored when
-    ///   `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true), else `https://kms.<region>.amazonaws.com`.
-    /// - `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, optional `AWS_SESSION_TOKEN`.
-    static func resolve(endpointURL: String?, region: String?, environment: [String: String]) throws(BYOKError) -> AWSClientConfiguration {
-        func value(_ name: String) -> String? {
-            guard let text = environment[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
-            return text
-        }
-        guard let region = region ?? value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") else {
-            throw BYOKError("no region: pass --region or set AWS_REGION (or AWS_DEFAULT_REGION).")
-        }
-        guard let accessKey = value("AWS_ACCESS_KEY_ID"), let secretKey = value("AWS_SECRET_ACCESS_KEY") else {
-            throw BYOKError("no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials).")
-        }
-        let ignoreConfigured = value("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")?.lowercased() == "true"
-        let configured = ignoreConfigured ? nil : (value("AWS_ENDPOINT_URL_KMS") ?? value("AWS_ENDPOINT_URL"))
-        let text = endpointURL ?? configured ?? "https://kms.\(region).amazonaws.com"
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-            let host = url.host, !host.isEmpty
-        else {
-            throw BYOKError("the endpoint URL '\(text)' is not an http:// or https:// URL.")
-        }
-        let credentials = SigV4Credentials(accessKeyID: accessKey, secretAccessKey: secretKey, sessionToken: value("AWS_SESSION_TOKEN"))
-        return AWSClientConfiguration(endpoint: url, region: region, credentials: credentials)
-    }
-}
-
 /// A minimal KMS client: AWS JSON 1.1 POSTs signed with SigV4, sent with URLSession.
 struct KMSClient: Sendable {
     let endpoint: URL
@@ -75,12 +28,27 @@ struct KMSClient: Sendable {
         path = rawPath.isEmpty ? "/" : rawPath
     }
 
+    /// AWS JSON 1.1 bodies as the server reads and writes them: base64 blobs, epoch-second timestamps. Requests and
+    /// answers are the server's own types (KMSCore), so client and server cannot drift apart. Configured once;
+    /// thread-safe once configured.
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }()
+
     /// Calls `TrentService.<operation>` and decodes the answer.
     /// - Throws: `AWSServiceError` for an error answer, `BYOKError` for transport or decoding failures.
     func call<Request: Encodable, Response: Decodable>(_ operation: String, _ request: Request, as: Response.Type) async throws -> Response {
         let body: Data
         do {
-            body = try JSONEncoder().encode(request)
+            body = try Self.encoder.encode(request)
         } catch {
             throw BYOKError("cannot encode the \(operation) request.")
         }
@@ -112,7 +80,7 @@ struct KMSClient: Sendable {
             throw Self.serviceError(status: http.statusCode, headerType: http.value(forHTTPHeaderField: "x-amzn-ErrorType"), body: data)
         }
         do {
-            return try JSONDecoder().decode(Response.self, from: data)
+            return try Self.decoder.decode(Response.self, from: data)
         } catch {
             throw BYOKError("\(operation): the response from \(endpoint.absoluteString) is not the expected JSON.")
         }
@@ -133,52 +101,5 @@ struct KMSClient: Sendable {
         if let colon = name.firstIndex(of: ":") { name = String(name[..<colon]) }
         if let hash = name.lastIndex(of: "#") { name = String(name[name.index(after: hash)...]) }
         return AWSServiceError(type: name, message: message)
-    }
-}
-
-// MARK: - The request and response shapes used by `coffer byok import`
-
-enum KMSWire {
-    struct DescribeKeyRequest: Encodable {
-        var KeyId: String
-    }
-
-    struct DescribeKeyResponse: Decodable {
-        struct Metadata: Decodable {
-            var KeyId: String
-            var Arn: String?
-            var KeySpec: String?
-            var CustomerMasterKeySpec: String?
-            var Origin: String?
-        }
-        var KeyMetadata: Metadata
-    }
-
-    struct GetParametersForImportRequest: Encodable {
-        var KeyId: String
-        var WrappingAlgorithm: String
-        var WrappingKeySpec: String
-    }
-
-    struct GetParametersForImportResponse: Decodable {
-        var KeyId: String?
-        var ImportToken: Data
-        var PublicKey: Data
-    }
-
-    struct ImportKeyMaterialRequest: Encodable {
-        var KeyId: String
-        var ImportToken: Data
-        var EncryptedKeyMaterial: Data
-        var ExpirationModel: String?
-        var ValidTo: Double?
-        var ImportType: String?
-        var KeyMaterialDescription: String?
-        var KeyMaterialId: String?
-    }
-
-    struct ImportKeyMaterialResponse: Codable {
-        var KeyId: String?
-        var KeyMaterialId: String?
     }
 }

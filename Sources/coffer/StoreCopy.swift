@@ -7,11 +7,6 @@ import KMSStoreSQLite
 import Logging
 import PostgresNIO
 
-/// `coffer store`: store tools.
-struct StoreCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "store", abstract: "Store tools.", subcommands: [StoreCopy.self])
-}
-
 /// `coffer store copy`: copies every key, material, alias, tag, policy, grant and import parameter from one store to
 /// another (SQLite ⇄ PostgreSQL), then verifies the target. Sealed material is copied as it is (it stays sealed under
 /// the same root key, bound to its key ARN and material ID); the root key is only used to check that both stores

@@ -10,7 +10,7 @@ import SigV4
 /// decrypting.
 @Suite struct CiphertextFormatTests {
     static let material = KeyMaterial(unsafeBytes: Array(0..<32))
-    static let materialID = String(repeating: "5a", count: 32)
+    static let materialID = KeyMaterialID(hex: String(repeating: "5a", count: 32))!
     static let singleRegionID = KeyID("1234abcd-12ab-34cd-56ef-1234567890ab")!
     static let multiRegionID = KeyID("mrk-1234abcd12ab34cd56ef1234567890ab")!
     static let east = Scope(accountID: "111122223333", region: "us-east-1")

@@ -44,20 +44,20 @@ struct CryptoVectorTests {
     // MARK: ECDSA
 
     @Test("ECDSA DER verification matches Wycheproof", arguments: [
-        ("ecdsa_secp256r1_sha256_subset.json", "prime256v1"),
-        ("ecdsa_secp256k1_sha256_subset.json", "secp256k1"),
+        ("ecdsa_secp256r1_sha256_subset.json", EllipticCurve.nistP256),
+        ("ecdsa_secp256k1_sha256_subset.json", .secgP256k1),
     ])
-    func ecdsa(file: String, curve: String) throws {
+    func ecdsa(file: String, curve: EllipticCurve) throws {
         let doc = try VectorFile.load(file)
-        let sha256 = try #require(OpenSSLDigest.md("SHA256"))
+        let sha256 = DigestAlgorithm.sha256
         var counts = (valid: 0, invalid: 0)
         for group in doc.testGroups {
             let key = try OpenSSLKey.publicKey(spki: try VectorFile.hex(try #require(group.publicKeyDer)))
-            #expect(key.kind == .ec(curve: curve))
+            #expect(key.kind == .ec(curve))
             for test in group.tests {
-                let digest = OpenSSLDigest.hash(try VectorFile.hex(test.msg), md: sha256)
+                let digest = sha256.hash(try VectorFile.hex(test.msg))
                 #expect(digest.count == 32)
-                let ok = key.verify(signature: try VectorFile.hex(try #require(test.sig)), digest: digest, md: sha256, padding: .none)
+                let ok = key.verify(signature: try VectorFile.hex(try #require(test.sig)), digest: digest, algorithm: sha256, padding: .none)
                 #expect(ok == (test.result == "valid"), "tcId \(test.tcId) (\(test.comment ?? "")): expected \(test.result)")
                 if test.result == "valid" { counts.valid += 1 } else { counts.invalid += 1 }
             }
@@ -70,8 +70,8 @@ struct CryptoVectorTests {
     @Test("RSA-OAEP SHA-256 decryption matches Wycheproof")
     func rsaOAEP() throws {
         let doc = try VectorFile.load("rsa_oaep_2048_sha256_mgf1sha256_subset.json")
-        let sha256 = try #require(OpenSSLDigest.md("SHA256"))
-        let sha1 = try #require(OpenSSLDigest.md("SHA1"))
+        let sha256 = DigestAlgorithm.sha256
+        let sha1 = DigestAlgorithm.sha1
         var count = 0
         for group in doc.testGroups {
             let key = try OpenSSLKey.privateKey(pkcs8: try VectorFile.hex(try #require(group.privateKeyPkcs8)))
@@ -79,13 +79,13 @@ struct CryptoVectorTests {
             for test in group.tests {
                 let ct = try VectorFile.hex(try #require(test.ct))
                 #expect(test.result == "valid")
-                let plain = try key.decryptOAEP(ct, md: sha256)
+                let plain = try key.decryptOAEP(ct, digest: sha256)
                 #expect(plain == (try VectorFile.hex(test.msg)), "tcId \(test.tcId)")
                 // Negative cases derived from the vector: one altered byte, or the wrong OAEP hash.
                 var altered = ct
                 altered[ct.count / 2] ^= 0x01
-                #expect(throws: OpenSSLKey.Failure.self, "tcId \(test.tcId) altered") { try key.decryptOAEP(altered, md: sha256) }
-                #expect(throws: OpenSSLKey.Failure.self, "tcId \(test.tcId) SHA-1") { try key.decryptOAEP(ct, md: sha1) }
+                #expect(throws: OpenSSLKey.Failure.self, "tcId \(test.tcId) altered") { try key.decryptOAEP(altered, digest: sha256) }
+                #expect(throws: OpenSSLKey.Failure.self, "tcId \(test.tcId) SHA-1") { try key.decryptOAEP(ct, digest: sha1) }
                 count += 1
             }
         }
@@ -95,8 +95,8 @@ struct CryptoVectorTests {
     @Test("RSA-PSS SHA-256 (salt 32) verification matches Wycheproof")
     func rsaPSS() throws {
         let doc = try VectorFile.load("rsa_pss_2048_sha256_mgf1_32_subset.json")
-        let sha256 = try #require(OpenSSLDigest.md("SHA256"))
-        let sha384 = try #require(OpenSSLDigest.md("SHA384"))
+        let sha256 = DigestAlgorithm.sha256
+        let sha384 = DigestAlgorithm.sha384
         var count = 0
         for group in doc.testGroups {
             #expect(group.sLen == 32)
@@ -105,18 +105,18 @@ struct CryptoVectorTests {
             for test in group.tests {
                 let msg = try VectorFile.hex(test.msg)
                 let sig = try VectorFile.hex(try #require(test.sig))
-                let digest = OpenSSLDigest.hash(msg, md: sha256)
-                let ok = key.verify(signature: sig, digest: digest, md: sha256, padding: .pss)
+                let digest = sha256.hash(msg)
+                let ok = key.verify(signature: sig, digest: digest, algorithm: sha256, padding: .pss)
                 #expect(ok == (test.result == "valid"), "tcId \(test.tcId)")
                 // Derived negatives: another message, an altered signature, PKCS#1 v1.5 padding, another hash.
-                let other = OpenSSLDigest.hash(msg + [0x00], md: sha256)
-                #expect(!key.verify(signature: sig, digest: other, md: sha256, padding: .pss), "tcId \(test.tcId) other msg")
+                let other = sha256.hash(msg + [0x00])
+                #expect(!key.verify(signature: sig, digest: other, algorithm: sha256, padding: .pss), "tcId \(test.tcId) other msg")
                 var altered = sig
                 altered[0] ^= 0x80
-                #expect(!key.verify(signature: altered, digest: digest, md: sha256, padding: .pss), "tcId \(test.tcId) altered")
-                #expect(!key.verify(signature: sig, digest: digest, md: sha256, padding: .pkcs1), "tcId \(test.tcId) pkcs1")
-                let digest384 = OpenSSLDigest.hash(msg, md: sha384)
-                #expect(!key.verify(signature: sig, digest: digest384, md: sha384, padding: .pss), "tcId \(test.tcId) sha384")
+                #expect(!key.verify(signature: altered, digest: digest, algorithm: sha256, padding: .pss), "tcId \(test.tcId) altered")
+                #expect(!key.verify(signature: sig, digest: digest, algorithm: sha256, padding: .pkcs1), "tcId \(test.tcId) pkcs1")
+                let digest384 = sha384.hash(msg)
+                #expect(!key.verify(signature: sig, digest: digest384, algorithm: sha384, padding: .pss), "tcId \(test.tcId) sha384")
                 count += 1
             }
         }
@@ -127,11 +127,11 @@ struct CryptoVectorTests {
     func digests() throws {
         // FIPS 180-2 "abc" examples.
         let abc = Array("abc".utf8)
-        let sha256 = try #require(OpenSSLDigest.md("SHA256"))
-        let sha224 = try #require(OpenSSLDigest.md("SHA224"))
-        #expect(OpenSSLDigest.hash(abc, md: sha256)
+        let sha256 = DigestAlgorithm.sha256
+        let sha224 = DigestAlgorithm.sha224
+        #expect(sha256.hash(abc)
             == (try VectorFile.hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")))
-        #expect(OpenSSLDigest.hash(abc, md: sha224)
+        #expect(sha224.hash(abc)
             == (try VectorFile.hex("23097d223405d8228642a477bda255b32aadbce4bda0b3f7e36c9da7")))
     }
 }

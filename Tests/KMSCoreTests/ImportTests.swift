@@ -175,7 +175,7 @@ struct ImportHarness {
 
     func importRequest(
         _ keyID: String, token: Data, encrypted: [UInt8], validTo: Date? = nil, importType: ImportType? = nil,
-        keyMaterialID: String? = nil
+        keyMaterialID: KeyMaterialID? = nil
     ) -> ImportKeyMaterialRequest {
         ImportKeyMaterialRequest(
             keyID: keyID, importToken: token, encryptedKeyMaterial: Data(encrypted), validTo: validTo,
@@ -187,7 +187,7 @@ struct ImportHarness {
     @discardableResult
     func importMaterial(
         _ keyID: String, _ material: [UInt8], algorithm: WrappingAlgorithm = .rsaesOAEPSHA256, validTo: Date? = nil,
-        importType: ImportType? = nil, keyMaterialID: String? = nil
+        importType: ImportType? = nil, keyMaterialID: KeyMaterialID? = nil
     ) async throws -> ImportKeyMaterialResponse {
         let p = try await parameters(keyID, algorithm)
         let encrypted = try ImportWrapping.wrap(material: material, publicKeyDER: Array(p.publicKey), algorithm: algorithm)
@@ -209,7 +209,7 @@ struct ImportHarness {
         try await service.decrypt(DecryptRequest(ciphertextBlob: blob), caller: Fixtures.caller)
     }
 
-    func delete(_ keyID: String, materialID: String? = nil) async throws -> DeleteImportedKeyMaterialResponse {
+    func delete(_ keyID: String, materialID: KeyMaterialID? = nil) async throws -> DeleteImportedKeyMaterialResponse {
         try await service.deleteImportedKeyMaterial(
             DeleteImportedKeyMaterialRequest(keyID: keyID, keyMaterialID: materialID), caller: Fixtures.caller)
     }
@@ -556,7 +556,7 @@ extension ImportTests {
             let t = ImportHarness()
             let key = try await t.createExternal()
             try await t.importMaterial(key.keyID, materialA)
-            await expectKMSError(.notFound) { _ = try await t.delete(key.keyID, materialID: String(repeating: "0", count: 64)) }
+            await expectKMSError(.notFound) { _ = try await t.delete(key.keyID, materialID: KeyMaterialID(hex: String(repeating: "0", count: 64))!) }
             #expect(try await t.describe(key.keyID).keyState == .enabled)
             let aws = try await t.h.createKey()
             await expectKMSError(.unsupportedOperation, message: "\(aws.arn) origin is AWS_KMS which is not valid for this operation.") {
@@ -564,7 +564,7 @@ extension ImportTests {
             }
             let fresh = try await t.createExternal()
             let noop = try await t.delete(fresh.keyID)
-            #expect(noop.keyMaterialID == nil || noop.keyMaterialID == "")
+            #expect(noop.keyMaterialID == nil)
             #expect(try await t.describe(fresh.keyID).keyState == .pendingImport)
         }
 

@@ -122,7 +122,7 @@ import Testing
 
     static let cases: [Case] = [
         Case(name: "RSA 2048", pkcs8PEM: rsaPKCS8PEM, traditionalPEM: rsaPKCS1PEM, kind: .rsa(bits: 2048)),
-        Case(name: "EC P-256", pkcs8PEM: ecPKCS8PEM, traditionalPEM: ecSEC1PEM, kind: .ec(curve: "prime256v1")),
+        Case(name: "EC P-256", pkcs8PEM: ecPKCS8PEM, traditionalPEM: ecSEC1PEM, kind: .ec(.nistP256)),
         Case(name: "Ed25519", pkcs8PEM: ed25519PKCS8PEM, traditionalPEM: nil, kind: .ed25519),
     ]
 
@@ -161,7 +161,7 @@ import Testing
 
     @Test(arguments: [WrappingAlgorithm.rsaesOAEPSHA256, .rsaesOAEPSHA1, .rsaAESKeyWrapSHA256, .rsaAESKeyWrapSHA1])
     func wrappedPKCS8UnwrapsWithTheWrappingKey(_ algorithm: WrappingAlgorithm) throws {
-        let wrappingKey = try OpenSSLKey.generate(algorithm: "RSA", bits: 2048)
+        let wrappingKey = try OpenSSLKey.generate(.rsa(bits: 2048))
         let spki = try KeyFile.publicKeySPKI(try wrappingKey.spki())
         let pkcs8 = try KeyFile.privateKeyPKCS8(Self.bytes(Self.ecSEC1PEM))
         let wrapped = try ImportWrapping.wrap(material: pkcs8, publicKeyDER: spki, algorithm: algorithm)

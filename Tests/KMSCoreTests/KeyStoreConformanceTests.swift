@@ -45,7 +45,7 @@ import Testing
         let scope = Fixtures.scope
         var record = makeRecord(id: keyID(1), tags: [KeyTag(key: "k", value: "v")])
         record.deletionDate = Fixtures.epoch.addingTimeInterval(86_400)
-        let material = SealedMaterial(keyID: keyID(1), materialID: String(repeating: "f", count: 64), sealed: [0, 255, 7])
+        let material = SealedMaterial(keyID: keyID(1), materialID: KeyMaterialID(hex: String(repeating: "f", count: 64))!, sealed: [0, 255, 7])
         let alias = AliasRecord(name: AliasName("alias/kept")!, scope: scope, targetKeyID: keyID(1), creationDate: Fixtures.epoch, lastUpdatedDate: Fixtures.epoch)
         do {
             let store = try SQLiteKeyStore(path: path)

@@ -216,8 +216,8 @@ struct StateRow: Sendable, CustomTestStringConvertible {
         #expect(KeySpecRules.supportsImport(spec) == !isMLDSA)
     }
 
-    @Test(arguments: [(KeySpec.symmetricDefault, "symmetric"), (.hmac384, "hmac"), (.rsa2048, "asymmetric"), (.eccNistP256, "asymmetric"), (.mlDSA87, "asymmetric")])
-    func familiesSeparateSymmetricHMACAndAsymmetric(_ spec: KeySpec, _ family: String) {
+    @Test(arguments: [(KeySpec.symmetricDefault, KeyFamily.symmetric), (.hmac384, .hmac), (.rsa2048, .asymmetric), (.eccNistP256, .asymmetric), (.mlDSA87, .asymmetric)])
+    func familiesSeparateSymmetricHMACAndAsymmetric(_ spec: KeySpec, _ family: KeyFamily) {
         #expect(KeySpecRules.family(spec) == family)
     }
 }

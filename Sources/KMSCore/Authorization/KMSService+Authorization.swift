@@ -1,64 +1,6 @@
 import Foundation
 import Logging
 
-/// How the server applies authorization decisions (`"authorization"` in the configuration file).
-public enum AuthorizationMode: String, Sendable, Codable, CaseIterable {
-    /// Denials are refused with AccessDeniedException, as AWS does (the default).
-    case enforce
-    /// Every request is evaluated; a would-be denial is logged (`kms.authz.would_deny`) and the request proceeds.
-    case audit
-    /// Nothing is evaluated: every authenticated identity may do everything to the keys it can name.
-    case off
-}
-
-/// The operation-specific facts of a request that authorization needs: its encryption context, the values of its
-/// condition keys, the grant tokens it presented and, for CreateGrant, the grant it asks for.
-public struct RequestFacts: Sendable {
-    public var encryptionContext: [String: String]?
-    public var values: [String: ConditionValue] = [:]
-    public var grantTokens: [String]?
-    public var childGrant: ChildGrant?
-
-    public init(encryptionContext: [String: String]? = nil, grantTokens: [String]? = nil) {
-        self.encryptionContext = encryptionContext
-        self.grantTokens = grantTokens
-    }
-
-    public mutating func set(_ name: String, _ value: String?) {
-        if let value { values[Self.lowercased(name)] = .single(value) }
-    }
-
-    public mutating func set(_ name: String, _ value: [String]?) {
-        if let value { values[Self.lowercased(name)] = .multi(value) }
-    }
-
-    public mutating func set(_ name: String, _ value: Bool?) {
-        if let value { values[Self.lowercased(name)] = .single(value ? "true" : "false") }
-    }
-
-    public mutating func set(_ name: String, _ value: Int?) {
-        if let value { values[Self.lowercased(name)] = .single(String(value)) }
-    }
-
-    /// Condition key names are case-insensitive: stored lower-cased. Most names are constants; cached.
-    private static func lowercased(_ name: String) -> String {
-        switch name {
-        case "kms:EncryptionAlgorithm": return "kms:encryptionalgorithm"
-        case "kms:SigningAlgorithm": return "kms:signingalgorithm"
-        case "kms:MessageType": return "kms:messagetype"
-        case "kms:MacAlgorithm": return "kms:macalgorithm"
-        default: return name.lowercased()
-        }
-    }
-
-    /// `aws:RequestTag/<k>` and `aws:TagKeys` for a request carrying tags.
-    public mutating func setRequestTags(_ tags: [Tag]?) {
-        guard let tags else { return }
-        for tag in tags { set("aws:RequestTag/\(tag.key)", tag.value) }
-        set("aws:TagKeys", tags.map(\.key))
-    }
-}
-
 /// The operations whose keys may belong to another account, named by key ARN or alias ARN (spec §1.3).
 enum CrossAccount {
     static let operations: Set<OperationName> = [

@@ -2,11 +2,6 @@ import Crypto
 import Foundation
 import SwiftASN1
 
-/// `MessageType` of Sign and Verify.
-public enum MessageType: String, Sendable, Codable {
-    case raw = "RAW", digest = "DIGEST", externalMu = "EXTERNAL_MU"
-}
-
 /// A usable asymmetric private key, built from stored material. Opaque like `KeyMaterial`.
 struct AsymmetricKey: Sendable {
     private enum Backing: Sendable {
@@ -53,8 +48,8 @@ struct AsymmetricKey: Sendable {
     func sign(_ input: SigningRules.Input) throws(KMSError) -> [UInt8] {
         do {
             switch (backing, input) {
-            case (.openssl(let key), .digest(let digest, let md, let padding)):
-                return try key.sign(digest: digest, md: md, padding: padding)
+            case (.openssl(let key), .digest(let digest, let algorithm, let padding)):
+                return try key.sign(digest: digest, algorithm: algorithm, padding: padding)
             case (.openssl(let key), .pureMessage(let message)):
                 return try key.signMessage(message)
             case (.mlDSA65(let key), .pureMessage(let message)):
@@ -73,8 +68,8 @@ struct AsymmetricKey: Sendable {
 
     func verify(_ signature: [UInt8], _ input: SigningRules.Input) -> Bool {
         switch (backing, input) {
-        case (.openssl(let key), .digest(let digest, let md, let padding)):
-            return key.verify(signature: signature, digest: digest, md: md, padding: padding)
+        case (.openssl(let key), .digest(let digest, let algorithm, let padding)):
+            return key.verify(signature: signature, digest: digest, algorithm: algorithm, padding: padding)
         case (.openssl(let key), .pureMessage(let message)):
             return key.verifyMessage(signature: signature, message: message)
         case (.mlDSA65(let key), .pureMessage(let message)):
@@ -89,13 +84,13 @@ struct AsymmetricKey: Sendable {
     // MARK: Encryption and key agreement
 
     func encrypt(_ plaintext: [UInt8], algorithm: EncryptionAlgorithm) throws(KMSError) -> [UInt8] {
-        guard case .openssl(let key) = backing, let md = Self.oaepDigest(algorithm) else { throw KMSError.internalFailure("RSA-OAEP on a key that is not RSA") }
-        do { return try key.encryptOAEP(plaintext, md: md) } catch { throw KMSError.internalFailure(error) }
+        guard case .openssl(let key) = backing, let digest = Self.oaepDigest(algorithm) else { throw KMSError.internalFailure("RSA-OAEP on a key that is not RSA") }
+        do { return try key.encryptOAEP(plaintext, digest: digest) } catch { throw KMSError.internalFailure(error) }
     }
 
     func decrypt(_ ciphertext: [UInt8], algorithm: EncryptionAlgorithm) throws(KMSError) -> [UInt8] {
-        guard case .openssl(let key) = backing, let md = Self.oaepDigest(algorithm) else { throw KMSError.internalFailure("RSA-OAEP on a key that is not RSA") }
-        do { return try key.decryptOAEP(ciphertext, md: md) } catch { throw KMSError(.invalidCiphertext, "") }
+        guard case .openssl(let key) = backing, let digest = Self.oaepDigest(algorithm) else { throw KMSError.internalFailure("RSA-OAEP on a key that is not RSA") }
+        do { return try key.decryptOAEP(ciphertext, digest: digest) } catch { throw KMSError(.invalidCiphertext, "") }
     }
 
     /// ECDH with a peer's DER SubjectPublicKeyInfo on the same curve.
@@ -111,27 +106,12 @@ struct AsymmetricKey: Sendable {
         }
     }
 
-    static func oaepDigest(_ algorithm: EncryptionAlgorithm) -> OpaquePointer? {
+    /// The digest of an RSA-OAEP encryption algorithm (label hash and MGF1); nil for the others.
+    static func oaepDigest(_ algorithm: EncryptionAlgorithm) -> DigestAlgorithm? {
         switch algorithm {
-        case .rsaesOAEPSHA1: return OpenSSLDigest.md("SHA1")
-        case .rsaesOAEPSHA256: return OpenSSLDigest.md("SHA256")
+        case .rsaesOAEPSHA1: return .sha1
+        case .rsaesOAEPSHA256: return .sha256
         default: return nil
         }
-    }
-}
-
-/// Minimal DER writing for the SubjectPublicKeyInfo of ML-DSA keys (OpenSSL 3.0 does not know ML-DSA).
-/// SubjectPublicKeyInfo for the key types OpenSSL 3.0 cannot write (ML-DSA), through swift-asn1's DER serializer.
-enum PublicKeyInfo {
-    /// `SEQUENCE { SEQUENCE { OID 2.16.840.1.101.3.4.3.<arc> }, BIT STRING key }` (FIPS 204 / RFC 9881).
-    static func mlDSA(oidLastArc: UInt, key: [UInt8]) throws -> [UInt8] {
-        var serializer = DER.Serializer()
-        try serializer.appendConstructedNode(identifier: .sequence) { coder in
-            try coder.appendConstructedNode(identifier: .sequence) { coder in
-                try coder.serialize(ASN1ObjectIdentifier(elements: [2, 16, 840, 1, 101, 3, 4, 3, oidLastArc]))
-            }
-            try coder.serialize(ASN1BitString(bytes: key[...]))
-        }
-        return serializer.serializedBytes
     }
 }

@@ -9,7 +9,7 @@ import SigV4
 /// offset  size  field
 /// 0       1     version = 0x01 or 0x02
 /// 1       36    key ID (ASCII: a UUID or mrk-<32 hex>)
-/// 37      32    key material ID (raw bytes of the 64-hex-digit ID)
+/// 37      32    key material ID (its 32 raw bytes; the KeyMaterialId is their 64 hex digits)
 /// 69      16    salt for the per-ciphertext key
 /// 85      12    AES-GCM nonce
 /// 97      n     AES-256-GCM ciphertext
@@ -32,7 +32,7 @@ public struct CiphertextBlob: Sendable, Equatable {
 
     public var version: UInt8
     public var keyID: KeyID
-    public var materialID: String
+    public var materialID: KeyMaterialID
     var salt: [UInt8]
     var nonce: [UInt8]
     var ciphertext: [UInt8]
@@ -42,10 +42,10 @@ public struct CiphertextBlob: Sendable, Equatable {
     public init?(bytes: [UInt8]) {
         guard bytes.count >= Self.overhead, bytes[0] == Self.version || bytes[0] == Self.multiRegionVersion else { return nil }
         guard let keyID = KeyID(String(decoding: bytes[1..<37], as: UTF8.self)) else { return nil }
-        guard bytes[0] == Self.version || keyID.isMultiRegion else { return nil }
+        guard bytes[0] == Self.version || keyID.isMultiRegion, let materialID = KeyMaterialID(bytes: bytes[37..<69]) else { return nil }
         self.version = bytes[0]
         self.keyID = keyID
-        self.materialID = Hex.encode(bytes[37..<69])
+        self.materialID = materialID
         self.salt = Array(bytes[69..<85])
         self.nonce = Array(bytes[85..<97])
         self.ciphertext = Array(bytes[97..<(bytes.count - 16)])
@@ -55,7 +55,7 @@ public struct CiphertextBlob: Sendable, Equatable {
     var header: [UInt8] {
         var out: [UInt8] = [version]
         out.append(contentsOf: keyID.rawValue.utf8)
-        out.append(contentsOf: Self.rawMaterialID(materialID))
+        out.append(contentsOf: materialID.bytes)
         out.append(contentsOf: salt)
         return out
     }
@@ -64,7 +64,7 @@ public struct CiphertextBlob: Sendable, Equatable {
 
     /// Encrypts `plaintext` under a symmetric key material: version 2 for a multi-Region key, else version 1.
     static func seal(
-        _ plaintext: [UInt8], material: KeyMaterial, keyID: KeyID, keyARN: String, materialID: String,
+        _ plaintext: [UInt8], material: KeyMaterial, keyID: KeyID, keyARN: String, materialID: KeyMaterialID,
         context: [String: String]?, random: any RandomSource
     ) throws(KMSError) -> CiphertextBlob {
         var blob = CiphertextBlob(
@@ -96,7 +96,7 @@ public struct CiphertextBlob: Sendable, Equatable {
         }
     }
 
-    private init(version: UInt8, keyID: KeyID, materialID: String, salt: [UInt8], nonce: [UInt8], ciphertext: [UInt8], tag: [UInt8]) {
+    private init(version: UInt8, keyID: KeyID, materialID: KeyMaterialID, salt: [UInt8], nonce: [UInt8], ciphertext: [UInt8], tag: [UInt8]) {
         self.version = version
         self.keyID = keyID
         self.materialID = materialID
@@ -137,12 +137,5 @@ public struct CiphertextBlob: Sendable, Equatable {
         let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
         guard parts.count == 6 else { return arn }
         return "\(parts[0]):\(parts[1]):\(parts[2])::\(parts[4]):\(parts[5])"
-    }
-
-    /// The 32 bytes of a 64-hex-digit material ID. Material IDs are made by Coffer and always valid; anything else
-    /// (only a damaged store could hold it) is hashed rather than read, so it cannot alias a valid ID.
-    static func rawMaterialID(_ hex: String) -> [UInt8] {
-        if let bytes = Hex.decode(hex), bytes.count == 32 { return bytes }
-        return Array(SHA256.hash(data: Array(hex.utf8)))
     }
 }

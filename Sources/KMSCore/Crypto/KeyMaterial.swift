@@ -30,15 +30,16 @@ public struct KeyMaterial: Sendable, CustomStringConvertible, CustomDebugStringC
     /// Constant-time comparison.
     public static func == (lhs: KeyMaterial, rhs: KeyMaterial) -> Bool { lhs.storage == rhs.storage }
 
-    /// The key material ID (64 lower-case hex digits), derived deterministically from the key and the
-    /// material: `hex(HMAC-SHA256(key: material, message: "coffer/key-material-id/v1" || 0x00 || keyID))`.
-    /// The HMAC keyed by the material reveals nothing about it. See docs/key-material.md.
-    public func materialID(for keyID: KeyID) -> String {
+    /// The key material ID, derived deterministically from the key and the material:
+    /// `HMAC-SHA256(key: material, message: "coffer/key-material-id/v1" || 0x00 || keyID)`, shown as its 64 lower-case
+    /// hex digits. The HMAC keyed by the material reveals nothing about it. See docs/storage.md.
+    public func materialID(for keyID: KeyID) -> KeyMaterialID {
         var message = Array("coffer/key-material-id/v1".utf8)
         message.append(0)
         message.append(contentsOf: keyID.rawValue.utf8)
         let mac = HMAC<SHA256>.authenticationCode(for: message, using: storage)
-        return Hex.encode(Array(mac))
+        // An HMAC-SHA256 is always 32 bytes.
+        return KeyMaterialID(bytes: Array(mac))!
     }
 
     /// Generates fresh material for a key spec.
@@ -70,9 +71,9 @@ public struct KeyMaterial: Sendable, CustomStringConvertible, CustomDebugStringC
             case .eccNistP521:
                 return KeyMaterial(unsafeBytes: P521.Signing.PrivateKey().derRepresentation)
             case .eccNistEdwards25519:
-                return KeyMaterial(unsafeBytes: try OpenSSLKey.generate(algorithm: "ED25519").pkcs8())
+                return KeyMaterial(unsafeBytes: try OpenSSLKey.generate(.ed25519).pkcs8())
             case .eccSecgP256k1:
-                return KeyMaterial(unsafeBytes: try OpenSSLKey.generate(algorithm: "EC", group: "secp256k1").pkcs8())
+                return KeyMaterial(unsafeBytes: try OpenSSLKey.generate(.ec(.secgP256k1)).pkcs8())
             case .mlDSA65:
                 return KeyMaterial(unsafeBytes: try MLDSA65.PrivateKey().seedRepresentation)
             case .mlDSA87:

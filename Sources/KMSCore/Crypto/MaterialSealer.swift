@@ -18,13 +18,13 @@ public struct MaterialSealer: Sendable {
     }
 
     /// Seals material for one (key, material) slot.
-    public func seal(_ material: KeyMaterial, keyARN: String, materialID: String) throws(KMSError) -> [UInt8] {
+    public func seal(_ material: KeyMaterial, keyARN: String, materialID: KeyMaterialID) throws(KMSError) -> [UInt8] {
         try seal(material, associatedData: Self.associatedData(keyARN: keyARN, materialID: materialID))
     }
 
     /// Opens material sealed for the same (key, material) slot.
     /// - Throws: `KMSInternalException` when the bytes were altered, moved, or sealed under another root key.
-    public func open(_ sealed: [UInt8], keyARN: String, materialID: String) throws(KMSError) -> KeyMaterial {
+    public func open(_ sealed: [UInt8], keyARN: String, materialID: KeyMaterialID) throws(KMSError) -> KeyMaterial {
         try open(sealed, associatedData: Self.associatedData(keyARN: keyARN, materialID: materialID))
     }
 
@@ -49,12 +49,13 @@ public struct MaterialSealer: Sendable {
         try? open(bytes, associatedData: purpose)
     }
 
-    static func associatedData(keyARN: String, materialID: String) -> [UInt8] {
+    /// The material ID enters as its 64 hex digits, as it always has.
+    static func associatedData(keyARN: String, materialID: KeyMaterialID) -> [UInt8] {
         var aad = Array("coffer/material/v1".utf8)
         aad.append(0)
         aad.append(contentsOf: keyARN.utf8)
         aad.append(0)
-        aad.append(contentsOf: materialID.utf8)
+        aad.append(contentsOf: materialID.hex.utf8)
         return aad
     }
 

@@ -14,13 +14,6 @@ final class OpenSSLKey: @unchecked Sendable {
 
     struct Failure: Error {}
 
-    enum Kind: Equatable {
-        case rsa(bits: Int)
-        case ec(curve: String)
-        case ed25519
-        case other
-    }
-
     /// Parses a PKCS#8 DER private key.
     static func privateKey(pkcs8 der: [UInt8]) throws(Failure) -> OpenSSLKey {
         let key: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
@@ -41,28 +34,42 @@ final class OpenSSLKey: @unchecked Sendable {
         return OpenSSLKey(key)
     }
 
-    /// Generates a key: `"RSA"` with `bits`, `"EC"` with `group` (e.g. `secp256k1`), or `"ED25519"`.
-    static func generate(algorithm: String, bits: Int? = nil, group: String? = nil) throws(Failure) -> OpenSSLKey {
+    /// Generates a key pair of the given type.
+    static func generate(_ type: AsymmetricKeyType) throws(Failure) -> OpenSSLKey {
+        let algorithm: String
+        switch type {
+        case .rsa: algorithm = "RSA"
+        case .ec: algorithm = "EC"
+        case .ed25519: algorithm = "ED25519"
+        }
         guard let ctx = EVP_PKEY_CTX_new_from_name(nil, algorithm, nil) else { throw clearAndFail() }
         defer { EVP_PKEY_CTX_free(ctx) }
         guard EVP_PKEY_keygen_init(ctx) == 1 else { throw clearAndFail() }
-        if let bits, EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, Int32(bits)) != 1 { throw clearAndFail() }
-        if let group, EVP_PKEY_CTX_set_group_name(ctx, group) != 1 { throw clearAndFail() }
+        switch type {
+        case .rsa(let bits):
+            guard EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, Int32(bits)) == 1 else { throw clearAndFail() }
+        case .ec(let curve):
+            guard EVP_PKEY_CTX_set_group_name(ctx, curve.openSSLGroupName) == 1 else { throw clearAndFail() }
+        case .ed25519:
+            break
+        }
         var key: OpaquePointer?
         guard EVP_PKEY_generate(ctx, &key) == 1, let key else { throw clearAndFail() }
         return OpenSSLKey(key)
     }
 
-    var kind: Kind {
+    /// The key's type; nil for other algorithms and for EC keys on curves outside KMS's key specs.
+    var kind: AsymmetricKeyType? {
         switch EVP_PKEY_get_base_id(pointer) {
         case EVP_PKEY_RSA: return .rsa(bits: Int(EVP_PKEY_get_bits(pointer)))
         case EVP_PKEY_EC:
             var buffer = [CChar](repeating: 0, count: 64)
             var length = 0
-            guard EVP_PKEY_get_group_name(pointer, &buffer, buffer.count, &length) == 1 else { return .other }
-            return .ec(curve: String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            guard EVP_PKEY_get_group_name(pointer, &buffer, buffer.count, &length) == 1 else { return nil }
+            return EllipticCurve(openSSLGroupName: String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+                .map { .ec($0) }
         case EVP_PKEY_ED25519: return .ed25519
-        default: return .other
+        default: return nil
         }
     }
 
@@ -92,12 +99,12 @@ final class OpenSSLKey: @unchecked Sendable {
         case pss
     }
 
-    /// Signs a digest (RSA PKCS#1 v1.5 / PSS with salt length = digest length; ECDSA DER).
-    func sign(digest: [UInt8], md: OpaquePointer, padding: Padding) throws(Failure) -> [UInt8] {
+    /// Signs a digest computed with `algorithm` (RSA PKCS#1 v1.5 / PSS with salt length = digest length; ECDSA DER).
+    func sign(digest: [UInt8], algorithm: DigestAlgorithm, padding: Padding) throws(Failure) -> [UInt8] {
         guard let ctx = EVP_PKEY_CTX_new(pointer, nil) else { throw Self.clearAndFail() }
         defer { EVP_PKEY_CTX_free(ctx) }
         guard EVP_PKEY_sign_init(ctx) == 1 else { throw Self.clearAndFail() }
-        try configure(ctx, md: md, padding: padding)
+        try configure(ctx, digest: algorithm, padding: padding)
         var length = 0
         guard EVP_PKEY_sign(ctx, nil, &length, digest, digest.count) == 1 else { throw Self.clearAndFail() }
         var signature = [UInt8](repeating: 0, count: length)
@@ -106,10 +113,10 @@ final class OpenSSLKey: @unchecked Sendable {
     }
 
     /// Verifies a signature over a digest.
-    func verify(signature: [UInt8], digest: [UInt8], md: OpaquePointer, padding: Padding) -> Bool {
+    func verify(signature: [UInt8], digest: [UInt8], algorithm: DigestAlgorithm, padding: Padding) -> Bool {
         guard let ctx = EVP_PKEY_CTX_new(pointer, nil) else { _ = Self.clearAndFail(); return false }
         defer { EVP_PKEY_CTX_free(ctx) }
-        guard EVP_PKEY_verify_init(ctx) == 1, (try? configure(ctx, md: md, padding: padding)) != nil else {
+        guard EVP_PKEY_verify_init(ctx) == 1, (try? configure(ctx, digest: algorithm, padding: padding)) != nil else {
             _ = Self.clearAndFail()
             return false
         }
@@ -139,13 +146,13 @@ final class OpenSSLKey: @unchecked Sendable {
         return result == 1
     }
 
-    /// RSA-OAEP with `md` for both the label hash and MGF1.
-    func encryptOAEP(_ plaintext: [UInt8], md: OpaquePointer) throws(Failure) -> [UInt8] {
-        try crypt(plaintext, md: md, encrypt: true)
+    /// RSA-OAEP with `digest` for both the label hash and MGF1.
+    func encryptOAEP(_ plaintext: [UInt8], digest: DigestAlgorithm) throws(Failure) -> [UInt8] {
+        try crypt(plaintext, md: digest.evpMD, encrypt: true)
     }
 
-    func decryptOAEP(_ ciphertext: [UInt8], md: OpaquePointer) throws(Failure) -> [UInt8] {
-        try crypt(ciphertext, md: md, encrypt: false)
+    func decryptOAEP(_ ciphertext: [UInt8], digest: DigestAlgorithm) throws(Failure) -> [UInt8] {
+        try crypt(ciphertext, md: digest.evpMD, encrypt: false)
     }
 
     /// ECDH: the shared secret (the x-coordinate) with a peer public key.
@@ -177,7 +184,8 @@ final class OpenSSLKey: @unchecked Sendable {
         return Array(output.prefix(length))
     }
 
-    private func configure(_ ctx: OpaquePointer, md: OpaquePointer, padding: Padding) throws(Failure) {
+    private func configure(_ ctx: OpaquePointer, digest: DigestAlgorithm, padding: Padding) throws(Failure) {
+        let md = digest.evpMD
         switch padding {
         case .none:
             guard EVP_PKEY_CTX_set_signature_md(ctx, md) == 1 else { throw Self.clearAndFail() }
@@ -195,39 +203,6 @@ final class OpenSSLKey: @unchecked Sendable {
     private static func clearAndFail() -> Failure {
         ERR_clear_error()
         return Failure()
-    }
-}
-
-/// Message digests and HMAC through OpenSSL (SHA-224 and HMAC-SHA-224 are missing from swift-crypto).
-enum OpenSSLDigest {
-    static func md(_ name: String) -> OpaquePointer? {
-        switch name {
-        case "SHA1": return EVP_sha1()
-        case "SHA224": return EVP_sha224()
-        case "SHA256": return EVP_sha256()
-        case "SHA384": return EVP_sha384()
-        case "SHA512": return EVP_sha512()
-        default: return nil
-        }
-    }
-
-    static func hash(_ data: [UInt8], md: OpaquePointer) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        guard EVP_Digest(data, data.count, &out, &length, md, nil) == 1 else { return [] }
-        return Array(out.prefix(Int(length)))
-    }
-
-    /// HMAC with the named digest (`SHA224`, ...).
-    static func hmac(digest: String, key: UnsafeRawBufferPointer, data: [UInt8]) -> [UInt8]? {
-        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length = 0
-        let result = EVP_Q_mac(nil, "HMAC", nil, digest, nil, key.baseAddress, key.count, data, data.count, &out, out.count, &length)
-        guard result != nil else {
-            ERR_clear_error()
-            return nil
-        }
-        return Array(out.prefix(length))
     }
 }
 
@@ -257,51 +232,5 @@ extension OpenSSLKey {
         if let factor { BN_free(factor) }
         ERR_clear_error()
         return found == 1
-    }
-}
-
-/// AES key wrap with padding (RFC 5649), through OpenSSL's `AES-*-WRAP-PAD` ciphers.
-public enum AESKeyWrapPad {
-    /// Wraps `plaintext` under a 16-, 24- or 32-byte key-encryption key. Returns nil for a bad key or empty input.
-    public static func wrap(_ plaintext: [UInt8], kek: [UInt8]) -> [UInt8]? { run(plaintext, kek: kek, encrypt: true) }
-
-    /// Unwraps; nil when the integrity check fails.
-    public static func unwrap(_ ciphertext: [UInt8], kek: [UInt8]) -> [UInt8]? {
-        guard ciphertext.count >= 16, ciphertext.count % 8 == 0 else { return nil }
-        return run(ciphertext, kek: kek, encrypt: false)
-    }
-
-    private static func run(_ input: [UInt8], kek: [UInt8], encrypt: Bool) -> [UInt8]? {
-        let name: String
-        switch kek.count {
-        case 16: name = "AES-128-WRAP-PAD"
-        case 24: name = "AES-192-WRAP-PAD"
-        case 32: name = "AES-256-WRAP-PAD"
-        default: return nil
-        }
-        guard !input.isEmpty, let cipher = EVP_CIPHER_fetch(nil, name, nil) else { return nil }
-        defer { EVP_CIPHER_free(cipher) }
-        guard let ctx = EVP_CIPHER_CTX_new() else { return nil }
-        defer { EVP_CIPHER_CTX_free(ctx) }
-        EVP_CIPHER_CTX_set_flags(ctx, Int32(EVP_CIPHER_CTX_FLAG_WRAP_ALLOW))
-        guard EVP_CipherInit_ex2(ctx, cipher, kek, nil, encrypt ? 1 : 0, nil) == 1 else {
-            ERR_clear_error()
-            return nil
-        }
-        var output = [UInt8](repeating: 0, count: input.count + 16)
-        var length: Int32 = 0
-        guard EVP_CipherUpdate(ctx, &output, &length, input, Int32(input.count)) == 1, length >= 0 else {
-            ERR_clear_error()
-            return nil
-        }
-        var finalLength: Int32 = 0
-        let finalOK = output.withUnsafeMutableBufferPointer { buffer in
-            EVP_CipherFinal_ex(ctx, buffer.baseAddress?.advanced(by: Int(length)), &finalLength) == 1
-        }
-        guard finalOK else {
-            ERR_clear_error()
-            return nil
-        }
-        return Array(output.prefix(Int(length + finalLength)))
     }
 }

@@ -3,19 +3,19 @@ import Crypto
 /// AWS's rules for Sign and Verify: which algorithm suits which key spec, message types, digest lengths.
 enum SigningRules {
     /// What the key actually signs.
-    // @unchecked Sendable: `md` is one of OpenSSL's static, immutable EVP_MD tables (EVP_sha256() and the like).
-    enum Input: @unchecked Sendable {
-        /// A digest to sign with `md` (RSA, ECDSA).
-        case digest([UInt8], md: OpaquePointer, padding: OpenSSLKey.Padding)
+    enum Input: Sendable {
+        /// A digest computed with the given algorithm, to sign (RSA, ECDSA).
+        case digest([UInt8], DigestAlgorithm, padding: OpenSSLKey.Padding)
         /// A whole message (pure Ed25519, ML-DSA).
         case pureMessage([UInt8])
     }
 
-    static func hashName(_ algorithm: SigningAlgorithm) -> String? {
+    /// The digest a signing algorithm signs; nil for the algorithms that sign whole messages.
+    static func digest(_ algorithm: SigningAlgorithm) -> DigestAlgorithm? {
         switch algorithm {
-        case .rsassaPSSSHA256, .rsassaPKCS1SHA256, .ecdsaSHA256: return "SHA256"
-        case .rsassaPSSSHA384, .rsassaPKCS1SHA384, .ecdsaSHA384: return "SHA384"
-        case .rsassaPSSSHA512, .rsassaPKCS1SHA512, .ecdsaSHA512: return "SHA512"
+        case .rsassaPSSSHA256, .rsassaPKCS1SHA256, .ecdsaSHA256: return .sha256
+        case .rsassaPSSSHA384, .rsassaPKCS1SHA384, .ecdsaSHA384: return .sha384
+        case .rsassaPSSSHA512, .rsassaPKCS1SHA512, .ecdsaSHA512: return .sha512
         default: return nil
         }
     }
@@ -35,16 +35,15 @@ enum SigningRules {
         guard let allowed = KeySpecRules.signingAlgorithms(key.keySpec, key.keyUsage), allowed.contains(algorithm) else {
             throw KMSError(.invalidKeyUsage, "Algorithm \(algorithm.rawValue) is incompatible with key spec \(key.keySpec.rawValue).")
         }
-        if let hash = hashName(algorithm), let md = OpenSSLDigest.md(hash) {
+        if let digest = digest(algorithm) {
             switch messageType {
             case .raw:
-                return .digest(OpenSSLDigest.hash(message, md: md), md: md, padding: padding(algorithm))
+                return .digest(digest.hash(message), digest, padding: padding(algorithm))
             case .digest:
-                let expected = hash == "SHA256" ? 32 : hash == "SHA384" ? 48 : 64
-                guard message.count == expected else {
+                guard message.count == digest.byteCount else {
                     throw KMSError.validation("Digest is invalid length for algorithm \(algorithm.rawValue).")
                 }
-                return .digest(message, md: md, padding: padding(algorithm))
+                return .digest(message, digest, padding: padding(algorithm))
             case .externalMu:
                 throw KMSError.validation("MessageType EXTERNAL_MU is only valid with the ML_DSA_SHAKE_256 signing algorithm.")
             }

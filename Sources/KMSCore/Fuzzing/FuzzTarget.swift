@@ -58,7 +58,7 @@ struct FuzzFixtures: Sendable {
     let material = KeyMaterial(unsafeBytes: [UInt8](repeating: 9, count: 32))
     let keyID = KeyID("1234abcd-12ab-34cd-56ef-1234567890ab")!
     let keyARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    let materialID = String(repeating: "ab", count: 32)
+    let materialID = KeyMaterialID(hex: String(repeating: "ab", count: 32))!
     let verifier = SigV4Verifier()
     let credentials = SigV4Credentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
     /// 2015-08-30T12:36:00Z, the date of AWS's SigV4 test suite.

@@ -1,39 +1,5 @@
 import Foundation
 
-/// `WrappingAlgorithm` of GetParametersForImport (AWS's `AlgorithmSpec`).
-public enum WrappingAlgorithm: String, Sendable, Codable, CaseIterable {
-    case rsaesPKCS1V15 = "RSAES_PKCS1_V1_5"
-    case rsaesOAEPSHA1 = "RSAES_OAEP_SHA_1"
-    case rsaesOAEPSHA256 = "RSAES_OAEP_SHA_256"
-    case rsaAESKeyWrapSHA1 = "RSA_AES_KEY_WRAP_SHA_1"
-    case rsaAESKeyWrapSHA256 = "RSA_AES_KEY_WRAP_SHA_256"
-    case sm2PKE = "SM2PKE"
-
-    var oaepDigestName: String? {
-        switch self {
-        case .rsaesOAEPSHA1, .rsaAESKeyWrapSHA1: return "SHA1"
-        case .rsaesOAEPSHA256, .rsaAESKeyWrapSHA256: return "SHA256"
-        default: return nil
-        }
-    }
-
-    var isKeyWrap: Bool { self == .rsaAESKeyWrapSHA1 || self == .rsaAESKeyWrapSHA256 }
-}
-
-/// `WrappingKeySpec` of GetParametersForImport.
-public enum WrappingKeySpec: String, Sendable, Codable, CaseIterable {
-    case rsa2048 = "RSA_2048", rsa3072 = "RSA_3072", rsa4096 = "RSA_4096", sm2 = "SM2"
-
-    public var bits: Int? {
-        switch self {
-        case .rsa2048: return 2048
-        case .rsa3072: return 3072
-        case .rsa4096: return 4096
-        case .sm2: return nil
-        }
-    }
-}
-
 /// Wrapping and unwrapping of key material for import (spec §3.3, §3.4), and the compatibility matrix (§2.5).
 public enum ImportWrapping {
     /// Checks an (algorithm, wrapping key spec) choice for a key spec, as GetParametersForImport does.
@@ -75,18 +41,18 @@ public enum ImportWrapping {
     /// - Throws: `ValidationException` when the public key is not RSA or the material does not fit.
     public static func wrap(material: [UInt8], publicKeyDER: [UInt8], algorithm: WrappingAlgorithm) throws(KMSError) -> [UInt8] {
         guard let key = try? OpenSSLKey.publicKey(spki: publicKeyDER), case .rsa = key.kind,
-            let digestName = algorithm.oaepDigestName, let md = OpenSSLDigest.md(digestName)
+            let digest = algorithm.oaepDigest
         else {
             throw KMSError.validation("The wrapping public key must be an RSA key and the algorithm RSAES_OAEP_* or RSA_AES_KEY_WRAP_*.")
         }
         if algorithm.isKeyWrap {
             let kek = SystemRandom().bytes(32)
-            guard let wrapped = AESKeyWrapPad.wrap(material, kek: kek), let head = try? key.encryptOAEP(kek, md: md) else {
+            guard let wrapped = AESKeyWrapPad.wrap(material, kek: kek), let head = try? key.encryptOAEP(kek, digest: digest) else {
                 throw KMSError.validation("The key material could not be wrapped.")
             }
             return head + wrapped
         }
-        guard let encrypted = try? key.encryptOAEP(material, md: md) else {
+        guard let encrypted = try? key.encryptOAEP(material, digest: digest) else {
             throw KMSError.validation("The key material is too large for \(algorithm.rawValue) with this wrapping key; use RSA_AES_KEY_WRAP_SHA_256.")
         }
         return encrypted
@@ -96,18 +62,18 @@ public enum ImportWrapping {
     /// - Throws: `InvalidCiphertextException` on any failure (wrong key, wrong algorithm, corrupt blob).
     static func unwrap(_ encrypted: [UInt8], privateKey: OpenSSLKey, algorithm: WrappingAlgorithm) throws(KMSError) -> KeyMaterial {
         let invalid = KMSError(.invalidCiphertext, "The EncryptedKeyMaterial could not be decrypted with the wrapping key and algorithm of the import token.")
-        guard case .rsa(let bits) = privateKey.kind, let digestName = algorithm.oaepDigestName, let md = OpenSSLDigest.md(digestName) else {
+        guard case .rsa(let bits) = privateKey.kind, let digest = algorithm.oaepDigest else {
             throw invalid
         }
         let modulusBytes = bits / 8
         if algorithm.isKeyWrap {
             guard encrypted.count > modulusBytes else { throw invalid }
-            guard let kek = try? privateKey.decryptOAEP(Array(encrypted[..<modulusBytes]), md: md), kek.count == 32,
+            guard let kek = try? privateKey.decryptOAEP(Array(encrypted[..<modulusBytes]), digest: digest), kek.count == 32,
                 let material = AESKeyWrapPad.unwrap(Array(encrypted[modulusBytes...]), kek: kek)
             else { throw invalid }
             return KeyMaterial(unsafeBytes: material)
         }
-        guard encrypted.count == modulusBytes, let material = try? privateKey.decryptOAEP(encrypted, md: md) else { throw invalid }
+        guard encrypted.count == modulusBytes, let material = try? privateKey.decryptOAEP(encrypted, digest: digest) else { throw invalid }
         return KeyMaterial(unsafeBytes: material)
     }
 
@@ -135,17 +101,8 @@ public enum ImportWrapping {
         guard let key = material.withUnsafeBytes({ try? OpenSSLKey.privateKey(pkcs8: Array($0)) }) else {
             throw incorrect("expected an unencrypted PKCS#8 private key.")
         }
-        let expected: OpenSSLKey.Kind
-        switch spec {
-        case .rsa2048: expected = .rsa(bits: 2048)
-        case .rsa3072: expected = .rsa(bits: 3072)
-        case .rsa4096: expected = .rsa(bits: 4096)
-        case .eccNistP256: expected = .ec(curve: "prime256v1")
-        case .eccNistP384: expected = .ec(curve: "secp384r1")
-        case .eccNistP521: expected = .ec(curve: "secp521r1")
-        case .eccSecgP256k1: expected = .ec(curve: "secp256k1")
-        case .eccNistEdwards25519: expected = .ed25519
-        default: throw KMSError.unsupported("Importing \(spec.rawValue) key material is not supported.")
+        guard let expected = AsymmetricKeyType(spec) else {
+            throw KMSError.unsupported("Importing \(spec.rawValue) key material is not supported.")
         }
         guard key.kind == expected else { throw incorrect("the private key is not of the key spec's algorithm, size or curve.") }
         if case .rsa = expected {

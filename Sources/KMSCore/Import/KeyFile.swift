@@ -19,14 +19,15 @@ public enum KeyFile {
     /// The kind of a private key, as OpenSSL reports it.
     public enum PrivateKeyKind: Sendable, Equatable, CustomStringConvertible {
         case rsa(bits: Int)
-        case ec(curve: String)
+        case ec(EllipticCurve)
         case ed25519
+        /// Another algorithm, or EC on a curve outside KMS's key specs.
         case other
 
         public var description: String {
             switch self {
             case .rsa(let bits): return "RSA \(bits)-bit"
-            case .ec(let curve): return "EC \(curve)"
+            case .ec(let curve): return "EC \(curve.openSSLGroupName)"
             case .ed25519: return "Ed25519"
             case .other: return "unknown key type"
             }
@@ -68,9 +69,9 @@ public enum KeyFile {
         let kind: PrivateKeyKind
         switch key.kind {
         case .rsa(let bits): kind = .rsa(bits: bits)
-        case .ec(let curve): kind = .ec(curve: curve)
+        case .ec(let curve): kind = .ec(curve)
         case .ed25519: kind = .ed25519
-        case .other: kind = .other
+        case nil: kind = .other
         }
         return (pkcs8, kind)
     }

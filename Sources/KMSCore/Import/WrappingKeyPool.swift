@@ -50,7 +50,7 @@ public actor WrappingKeyPool {
         guard let bits = spec.bits else { throw KMSError.unsupported("The SM2 wrapping key spec is only available in China Regions.") }
         return try await HeavyWork.run(qos: .utility) { () throws(KMSError) in
             do {
-                return try OpenSSLKey.generate(algorithm: "RSA", bits: bits)
+                return try OpenSSLKey.generate(.rsa(bits: bits))
             } catch {
                 throw KMSError.internalFailure(error)
             }

@@ -7,12 +7,6 @@ public struct GenerateRandomRequest: Decodable, Sendable {
     enum CodingKeys: String, CodingKey { case numberOfBytes = "NumberOfBytes", customKeyStoreID = "CustomKeyStoreId", recipient = "Recipient" }
 }
 
-/// The Nitro Enclaves attestation input; recognised so that it can be refused clearly.
-public struct RecipientInfo: Decodable, Sendable {
-    var keyEncryptionAlgorithm: String?
-    enum CodingKeys: String, CodingKey { case keyEncryptionAlgorithm = "KeyEncryptionAlgorithm" }
-}
-
 public struct GenerateRandomResponse: Encodable, Sendable {
     var plaintext: Data
     enum CodingKeys: String, CodingKey { case plaintext = "Plaintext" }

@@ -37,7 +37,7 @@ public struct KMSService: Sendable {
 
     struct MaterialSlot: Hashable, Sendable {
         var keyARN: String
-        var materialID: String
+        var materialID: KeyMaterialID
     }
 
     public init(
@@ -160,12 +160,5 @@ public struct KMSService: Sendable {
     /// Reports a background event (the audit log's `AwsServiceEvent`).
     func report(_ name: ServiceEvent.Name, scope: Scope, keyID: KeyID) {
         serviceEvents.record(ServiceEvent(name: name, time: clock.now(), scope: scope, keyID: keyID))
-    }
-}
-
-/// Decodes pagination markers and limits the same way for every List operation.
-enum Pagination {
-    static func limit(_ value: Int?, default defaultValue: Int, max: Int) -> Int {
-        Swift.min(value ?? defaultValue, max)
     }
 }

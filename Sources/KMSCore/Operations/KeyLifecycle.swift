@@ -1,13 +1,17 @@
 import Foundation
 
 /// A request whose only member is `KeyId` (DescribeKey, EnableKey, DisableKey, CancelKeyDeletion, ...).
-public struct KeyIDRequest: Decodable, Sendable {
+/// `Encodable` too, for clients (`coffer byok import`).
+public struct KeyIDRequest: Codable, Sendable {
     var keyID: String
     enum CodingKeys: String, CodingKey { case keyID = "KeyId" }
+
+    public init(keyID: String) { self.keyID = keyID }
 }
 
-public struct DescribeKeyResponse: Encodable, Sendable {
-    var keyMetadata: KeyMetadata
+/// `Decodable` too, for clients (`coffer byok import`).
+public struct DescribeKeyResponse: Codable, Sendable {
+    public internal(set) var keyMetadata: KeyMetadata
     enum CodingKeys: String, CodingKey { case keyMetadata = "KeyMetadata" }
 }
 

@@ -1,14 +1,15 @@
 import Foundation
 
-/// The `KeyMetadata` structure of the AWS API, built from a stored key.
-public struct KeyMetadata: Encodable, Sendable, Equatable {
-    public struct MultiRegionKey: Encodable, Sendable, Equatable {
+/// The `KeyMetadata` structure of the AWS API, built from a stored key. `Decodable` too, for clients (`coffer byok
+/// import` reads AWS's or Coffer's answer with it).
+public struct KeyMetadata: Codable, Sendable, Equatable {
+    public struct MultiRegionKey: Codable, Sendable, Equatable {
         var arn: String
         var region: String
         enum CodingKeys: String, CodingKey { case arn = "Arn", region = "Region" }
     }
 
-    public struct MultiRegionConfiguration: Encodable, Sendable, Equatable {
+    public struct MultiRegionConfiguration: Codable, Sendable, Equatable {
         var multiRegionKeyType: MultiRegionKeyType
         var primaryKey: MultiRegionKey
         var replicaKeys: [MultiRegionKey]
@@ -18,8 +19,8 @@ public struct KeyMetadata: Encodable, Sendable, Equatable {
     }
 
     var awsAccountID: String
-    var keyID: String
-    var arn: String
+    public internal(set) var keyID: String
+    public internal(set) var arn: String
     var creationDate: Date
     var enabled: Bool
     var description: String
@@ -29,7 +30,7 @@ public struct KeyMetadata: Encodable, Sendable, Equatable {
     var origin: Origin
     var keyManager: KeyManager
     var customerMasterKeySpec: String
-    var keySpec: KeySpec
+    public internal(set) var keySpec: KeySpec
     var encryptionAlgorithms: [EncryptionAlgorithm]?
     var signingAlgorithms: [SigningAlgorithm]?
     var macAlgorithms: [MacAlgorithm]?
@@ -37,7 +38,7 @@ public struct KeyMetadata: Encodable, Sendable, Equatable {
     var multiRegion: Bool
     var multiRegionConfiguration: MultiRegionConfiguration?
     var pendingDeletionWindowInDays: Int?
-    var currentKeyMaterialID: String?
+    var currentKeyMaterialID: KeyMaterialID?
     var expirationModel: ExpirationModel?
     var validTo: Date?
 
@@ -101,16 +102,4 @@ public struct KeyMetadata: Encodable, Sendable, Equatable {
             // (LocalStack's recording describe-key-after-deleted-import).
         }
     }
-}
-
-/// The response of operations that return nothing: `{}`.
-public struct EmptyResponse: Encodable, Sendable {
-    public init() {}
-}
-
-/// A tag on the wire.
-struct WireTag: Codable, Sendable, Equatable {
-    var tagKey: String
-    var tagValue: String
-    enum CodingKeys: String, CodingKey { case tagKey = "TagKey", tagValue = "TagValue" }
 }

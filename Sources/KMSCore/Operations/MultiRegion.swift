@@ -199,7 +199,7 @@ extension KMSService {
 
     /// After an AWS_KMS primary rotated to `material`: every replica gets it (sealed for its own ARN) as its current
     /// material, with the same rotation facts, and the primary's rotation settings.
-    func syncRotation(of primary: KeyRecord, material: KeyMaterial, materialID: String) async throws(KMSError) {
+    func syncRotation(of primary: KeyRecord, material: KeyMaterial, materialID: KeyMaterialID) async throws(KMSError) {
         guard let info = primary.materials.first(where: { $0.id == materialID }) else { return }
         for replica in try await otherRegions(of: primary) {
             report(.synchronizeMultiRegionKey, scope: replica.scope, keyID: replica.id)
@@ -223,7 +223,7 @@ extension KMSService {
 extension KMSService {
     /// After an EXTERNAL primary promoted its staged material `materialID` (RotateKeyOnDemand): every replica, which
     /// imported it already (the material was PENDING_ROTATION only once all had), makes it current too.
-    func syncPromotion(of primary: KeyRecord, materialID: String) async throws(KMSError) {
+    func syncPromotion(of primary: KeyRecord, materialID: KeyMaterialID) async throws(KMSError) {
         guard let info = primary.materials.first(where: { $0.id == materialID }) else { return }
         for replica in try await otherRegions(of: primary) {
             report(.synchronizeMultiRegionKey, scope: replica.scope, keyID: replica.id)
@@ -241,7 +241,7 @@ extension KMSService {
     }
 
     /// After the primary deleted its staged material `materialID`: the replicas forget it too (import spec §7).
-    func removeStagedMaterialFromReplicas(of primary: KeyRecord, materialID: String) async throws(KMSError) {
+    func removeStagedMaterialFromReplicas(of primary: KeyRecord, materialID: KeyMaterialID) async throws(KMSError) {
         for replica in try await otherRegions(of: primary) {
             report(.synchronizeMultiRegionKey, scope: replica.scope, keyID: replica.id)
             _ = try await store.updateKey(replica.id, in: replica.scope) { (record: inout KeyRecord, changes: inout MaterialChanges) throws(KMSError) in
@@ -273,7 +273,7 @@ extension KMSService {
     /// After an import into a multi-Region key (import spec §7): new material on the primary is announced to every
     /// replica (its ID and description, never the material); once every replica has imported it, it is
     /// PENDING_ROTATION everywhere and the primary may rotate to it.
-    func syncImport(of key: KeyRecord, materialID: String) async throws(KMSError) {
+    func syncImport(of key: KeyRecord, materialID: KeyMaterialID) async throws(KMSError) {
         guard key.multiRegion, let info = key.materials.first(where: { $0.id == materialID }) else { return }
         let related = try await store.relatedKeys(key.id, accountID: key.scope.accountID)
         if !key.isReplica && info.state == .pendingMultiRegionImportAndRotation {

@@ -77,11 +77,11 @@ public enum KeySpecRules {
     }
 
     /// The key type family; UpdateAlias requires the old and new key to share it.
-    public static func family(_ spec: KeySpec) -> String {
+    public static func family(_ spec: KeySpec) -> KeyFamily {
         switch spec {
-        case .symmetricDefault: return "symmetric"
-        case .hmac224, .hmac256, .hmac384, .hmac512: return "hmac"
-        default: return "asymmetric"
+        case .symmetricDefault: return .symmetric
+        case .hmac224, .hmac256, .hmac384, .hmac512: return .hmac
+        default: return .asymmetric
         }
     }
 }

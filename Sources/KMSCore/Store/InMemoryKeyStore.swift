@@ -15,7 +15,7 @@ public actor InMemoryKeyStore: KeyStore {
     }
 
     private var keyRecords: [ScopedKey: KeyRecord] = [:]
-    private var materials: [ScopedKey: [String: SealedMaterial]] = [:]
+    private var materials: [ScopedKey: [KeyMaterialID: SealedMaterial]] = [:]
     private var aliasRecords: [ScopedAlias: AliasRecord] = [:]
     private var meta: [String: [UInt8]] = [:]
     private var wrappingKeyRecords: [String: StoredWrappingKey] = [:]
@@ -135,7 +135,7 @@ public actor InMemoryKeyStore: KeyStore {
         return due.prefix(limit).map { ($0.scope, $0.id) }
     }
 
-    public func sealedMaterial(keyID: KeyID, materialID: String, in scope: Scope) -> SealedMaterial? {
+    public func sealedMaterial(keyID: KeyID, materialID: KeyMaterialID, in scope: Scope) -> SealedMaterial? {
         materials[slot(keyID, scope)]?[materialID]
     }
 

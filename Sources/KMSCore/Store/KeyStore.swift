@@ -1,81 +1,5 @@
 import Foundation
 
-/// Sealed bytes of one key material, as stored.
-public struct SealedMaterial: Sendable, Hashable {
-    public var keyID: KeyID
-    public var materialID: String
-    public var sealed: [UInt8]
-
-    public init(keyID: KeyID, materialID: String, sealed: [UInt8]) {
-        self.keyID = keyID
-        self.materialID = materialID
-        self.sealed = sealed
-    }
-}
-
-/// Changes to a key's sealed materials made in the same transaction as a key update.
-public struct MaterialChanges: Sendable {
-    /// Sealed materials to insert or replace.
-    public var upsert: [SealedMaterial] = []
-    /// Material IDs whose sealed bytes are deleted.
-    public var delete: [String] = []
-
-    public init() {}
-}
-
-/// A wrapping key pair issued by GetParametersForImport: the private key sealed under the root key.
-public struct StoredWrappingKey: Sendable, Hashable {
-    public var id: String
-    public var scope: Scope
-    public var keyID: KeyID
-    public var sealed: [UInt8]
-    public var expiresAt: Date
-
-    public init(id: String, scope: Scope, keyID: KeyID, sealed: [UInt8], expiresAt: Date) {
-        self.id = id
-        self.scope = scope
-        self.keyID = keyID
-        self.sealed = sealed
-        self.expiresAt = expiresAt
-    }
-}
-
-/// The last successful cryptographic use of a key (GetKeyLastUsage), as recorded.
-public struct KeyUsageRecord: Sendable, Hashable {
-    public var scope: Scope
-    public var keyID: KeyID
-    public var operation: OperationName
-    public var timestamp: Date
-    public var requestID: String
-    public var eventID: String
-
-    public init(scope: Scope, keyID: KeyID, operation: OperationName, timestamp: Date, requestID: String, eventID: String) {
-        self.scope = scope
-        self.keyID = keyID
-        self.operation = operation
-        self.timestamp = timestamp
-        self.requestID = requestID
-        self.eventID = eventID
-    }
-}
-
-/// An alias as stored.
-public struct AliasRecord: Sendable, Hashable, Codable {
-    public var name: AliasName
-    public var scope: Scope
-    public var targetKeyID: KeyID
-    public var creationDate: Date
-    public var lastUpdatedDate: Date
-
-    public init(name: AliasName, scope: Scope, targetKeyID: KeyID, creationDate: Date, lastUpdatedDate: Date) {
-        self.name = name
-        self.scope = scope
-        self.targetKeyID = targetKeyID
-        self.creationDate = creationDate
-        self.lastUpdatedDate = lastUpdatedDate
-    }
-}
-
 /// Durable storage for keys, sealed materials and aliases. Every method is atomic; `updateKey` is a
 /// read-modify-write that never loses a concurrent update. Implementations translate their driver's
 /// errors: a unique violation becomes `AlreadyExistsException`, anything else `KMSInternalException`.
@@ -117,7 +41,7 @@ public protocol KeyStore: Sendable {
     /// Keys (of every scope) whose deletion date is at or before `date`.
     func keysDueForDeletion(at date: Date, limit: Int) async throws(KMSError) -> [(Scope, KeyID)]
     /// The sealed bytes of one material.
-    func sealedMaterial(keyID: KeyID, materialID: String, in scope: Scope) async throws(KMSError) -> SealedMaterial?
+    func sealedMaterial(keyID: KeyID, materialID: KeyMaterialID, in scope: Scope) async throws(KMSError) -> SealedMaterial?
 
     /// Inserts an alias, counting the target key's aliases and inserting in one transaction.
     /// - Throws: `AlreadyExistsException` when the name is taken in the scope, `LimitExceededException` when the key
@@ -178,44 +102,6 @@ extension KeyStore {
         try await updateKey(id, in: scope) { (record: inout KeyRecord, _: inout MaterialChanges) throws(KMSError) in
             try mutate(&record)
         }
-    }
-}
-
-/// A non-negative number kept as a meta value (a clock offset, a date in epoch seconds): 8 bytes, IEEE 754 big-endian.
-public enum MetaNumber {
-    public static func encode(_ value: Double) -> [UInt8] {
-        withUnsafeBytes(of: value.bitPattern.bigEndian) { Array($0) }
-    }
-
-    /// Nil unless 8 bytes holding a finite, non-negative number.
-    public static func decode(_ bytes: [UInt8]) -> Double? {
-        guard bytes.count == 8 else { return nil }
-        let value = Double(bitPattern: bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
-        return value.isFinite && value >= 0 ? value : nil
-    }
-}
-
-/// The JSON coders every store uses for its documents (key records, grants): epoch-second dates, sorted keys, so
-/// that a record written by one store reads back equal from another (`coffer store copy`). Configured once;
-/// JSONEncoder and JSONDecoder are thread-safe once configured.
-public enum StoreDocuments {
-    public static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-
-    public static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        return decoder
-    }()
-
-    public static func encode<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
-
-    public static func decode<T: Decodable>(_ type: T.Type, _ document: String) throws -> T {
-        try decoder.decode(type, from: Data(document.utf8))
     }
 }
 

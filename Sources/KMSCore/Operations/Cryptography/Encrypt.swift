@@ -39,7 +39,7 @@ public struct DecryptResponse: Encodable, Sendable {
     var keyID: String
     var plaintext: Data
     var encryptionAlgorithm: EncryptionAlgorithm
-    var keyMaterialID: String?
+    var keyMaterialID: KeyMaterialID?
     enum CodingKeys: String, CodingKey {
         case keyID = "KeyId", plaintext = "Plaintext", encryptionAlgorithm = "EncryptionAlgorithm", keyMaterialID = "KeyMaterialId"
     }
@@ -70,8 +70,8 @@ public struct ReEncryptResponse: Encodable, Sendable {
     var keyID: String
     var sourceEncryptionAlgorithm: EncryptionAlgorithm
     var destinationEncryptionAlgorithm: EncryptionAlgorithm
-    var sourceKeyMaterialID: String?
-    var destinationKeyMaterialID: String?
+    var sourceKeyMaterialID: KeyMaterialID?
+    var destinationKeyMaterialID: KeyMaterialID?
     enum CodingKeys: String, CodingKey {
         case ciphertextBlob = "CiphertextBlob", sourceKeyID = "SourceKeyId", keyID = "KeyId"
         case sourceEncryptionAlgorithm = "SourceEncryptionAlgorithm", destinationEncryptionAlgorithm = "DestinationEncryptionAlgorithm"
@@ -84,7 +84,7 @@ extension KMSService {
     /// docs/ciphertext-format.md) and RSA keys (RSA-OAEP, AWS's plaintext limits).
     public func encrypt(_ request: EncryptRequest, caller: Caller) async throws(KMSError) -> EncryptResponse {
         let facts = Self.cryptoFacts(
-            context: request.encryptionContext, algorithm: (request.encryptionAlgorithm ?? .symmetricDefault).rawValue, grantTokens: request.grantTokens
+            context: request.encryptionContext, algorithm: request.encryptionAlgorithm ?? .symmetricDefault, grantTokens: request.grantTokens
         )
         let key = try await cryptographicKey(request.keyID, caller: caller, operation: .encrypt, usage: .encryptDecrypt, facts: facts)
         let algorithm = try Self.encryptionAlgorithm(request.encryptionAlgorithm, for: key)
@@ -106,7 +106,7 @@ extension KMSService {
             caller: caller, operation: .decrypt, dryRun: request.dryRun,
             ignoreCiphertext: request.dryRunModifiers?.contains("IGNORE_CIPHERTEXT") ?? false, action: "kms:Decrypt",
             facts: Self.cryptoFacts(
-                context: request.encryptionContext, algorithm: (request.encryptionAlgorithm ?? .symmetricDefault).rawValue,
+                context: request.encryptionContext, algorithm: request.encryptionAlgorithm ?? .symmetricDefault,
                 grantTokens: request.grantTokens
             )
         )
@@ -161,10 +161,10 @@ extension KMSService {
         var facts = destination
             ? cryptoFacts(
                 context: request.destinationEncryptionContext,
-                algorithm: (request.destinationEncryptionAlgorithm ?? .symmetricDefault).rawValue, grantTokens: request.grantTokens
+                algorithm: request.destinationEncryptionAlgorithm ?? .symmetricDefault, grantTokens: request.grantTokens
             )
             : cryptoFacts(
-                context: request.sourceEncryptionContext, algorithm: (request.sourceEncryptionAlgorithm ?? .symmetricDefault).rawValue,
+                context: request.sourceEncryptionContext, algorithm: request.sourceEncryptionAlgorithm ?? .symmetricDefault,
                 grantTokens: request.grantTokens
             )
         if let sourceKeyID, let destinationKeyID {

@@ -1,9 +1,5 @@
 import Foundation
 
-public enum DataKeySpec: String, Sendable, Codable {
-    case aes256 = "AES_256", aes128 = "AES_128"
-}
-
 public struct GenerateDataKeyRequest: Decodable, Sendable {
     var keyID: String
     var encryptionContext: [String: String]?
@@ -22,7 +18,7 @@ public struct GenerateDataKeyResponse: Encodable, Sendable {
     var ciphertextBlob: Data
     var plaintext: Data?
     var keyID: String
-    var keyMaterialID: String?
+    var keyMaterialID: KeyMaterialID?
     enum CodingKeys: String, CodingKey {
         case ciphertextBlob = "CiphertextBlob", plaintext = "Plaintext", keyID = "KeyId", keyMaterialID = "KeyMaterialId"
     }
@@ -45,7 +41,7 @@ extension KMSService {
         try Self.refuseRecipient(request.recipient)
         let key = try await cryptographicKey(
             request.keyID, caller: caller, operation: operation, usage: .encryptDecrypt, specs: Self.isSymmetric,
-            facts: Self.cryptoFacts(context: request.encryptionContext, algorithm: "SYMMETRIC_DEFAULT", grantTokens: request.grantTokens)
+            facts: Self.cryptoFacts(context: request.encryptionContext, algorithm: .symmetricDefault, grantTokens: request.grantTokens)
         )
         let count: Int
         switch (request.keySpec, request.numberOfBytes) {

@@ -1,15 +1,6 @@
 import Crypto
 import Foundation
 
-public enum DataKeyPairSpec: String, Sendable, Codable {
-    case rsa2048 = "RSA_2048", rsa3072 = "RSA_3072", rsa4096 = "RSA_4096"
-    case eccNistP256 = "ECC_NIST_P256", eccNistP384 = "ECC_NIST_P384", eccNistP521 = "ECC_NIST_P521"
-    case eccSecgP256k1 = "ECC_SECG_P256K1", sm2 = "SM2", eccNistEdwards25519 = "ECC_NIST_EDWARDS25519"
-
-    /// RSA pairs: generated as `HeavyWork`.
-    var isRSA: Bool { self == .rsa2048 || self == .rsa3072 || self == .rsa4096 }
-}
-
 public struct GenerateDataKeyPairRequest: Decodable, Sendable {
     var encryptionContext: [String: String]?
     var keyID: String
@@ -29,7 +20,7 @@ public struct GenerateDataKeyPairResponse: Encodable, Sendable {
     var publicKey: Data
     var keyID: String
     var keyPairSpec: DataKeyPairSpec
-    var keyMaterialID: String?
+    var keyMaterialID: KeyMaterialID?
     enum CodingKeys: String, CodingKey {
         case privateKeyCiphertextBlob = "PrivateKeyCiphertextBlob", privateKeyPlaintext = "PrivateKeyPlaintext", publicKey = "PublicKey"
         case keyID = "KeyId", keyPairSpec = "KeyPairSpec", keyMaterialID = "KeyMaterialId"
@@ -54,7 +45,7 @@ extension KMSService {
         _ request: GenerateDataKeyPairRequest, caller: Caller, operation: OperationName, includePlaintext: Bool
     ) async throws(KMSError) -> GenerateDataKeyPairResponse {
         try Self.refuseRecipient(request.recipient)
-        var facts = Self.cryptoFacts(context: request.encryptionContext, algorithm: "SYMMETRIC_DEFAULT", grantTokens: request.grantTokens)
+        var facts = Self.cryptoFacts(context: request.encryptionContext, algorithm: .symmetricDefault, grantTokens: request.grantTokens)
         facts.set("kms:DataKeyPairSpec", request.keyPairSpec.rawValue)
         let key = try await cryptographicKey(
             request.keyID, caller: caller, operation: operation, usage: .encryptDecrypt, specs: Self.isSymmetric, facts: facts
@@ -65,20 +56,11 @@ extension KMSService {
         try Self.checkDryRun(request.dryRun)
         let spec = request.keyPairSpec
         let generate = { @Sendable () throws(KMSError) -> OpenSSLKey in
+            guard let type = AsymmetricKeyType(spec) else {
+                throw KMSError.unsupported("KeyPairSpec SM2 is only available in China Regions.")
+            }
             do {
-                switch spec {
-                case .rsa2048: return try OpenSSLKey.generate(algorithm: "RSA", bits: 2048)
-                case .rsa3072: return try OpenSSLKey.generate(algorithm: "RSA", bits: 3072)
-                case .rsa4096: return try OpenSSLKey.generate(algorithm: "RSA", bits: 4096)
-                case .eccNistP256: return try OpenSSLKey.generate(algorithm: "EC", group: "prime256v1")
-                case .eccNistP384: return try OpenSSLKey.generate(algorithm: "EC", group: "secp384r1")
-                case .eccNistP521: return try OpenSSLKey.generate(algorithm: "EC", group: "secp521r1")
-                case .eccSecgP256k1: return try OpenSSLKey.generate(algorithm: "EC", group: "secp256k1")
-                case .eccNistEdwards25519: return try OpenSSLKey.generate(algorithm: "ED25519")
-                case .sm2: throw KMSError.unsupported("KeyPairSpec SM2 is only available in China Regions.")
-                }
-            } catch let error as KMSError {
-                throw error
+                return try OpenSSLKey.generate(type)
             } catch {
                 throw KMSError.internalFailure(error)
             }

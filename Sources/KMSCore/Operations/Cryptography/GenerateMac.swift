@@ -81,7 +81,7 @@ extension KMSService {
         let result: [UInt8]? = material.withUnsafeBytes { raw in
             let key = SymmetricKey(data: raw)
             switch algorithm {
-            case .hmacSHA224: return OpenSSLDigest.hmac(digest: "SHA224", key: raw, data: message)
+            case .hmacSHA224: return DigestAlgorithm.sha224.hmac(key: raw, data: message)
             case .hmacSHA256: return Array(HMAC<SHA256>.authenticationCode(for: message, using: key))
             case .hmacSHA384: return Array(HMAC<SHA384>.authenticationCode(for: message, using: key))
             case .hmacSHA512: return Array(HMAC<SHA512>.authenticationCode(for: message, using: key))

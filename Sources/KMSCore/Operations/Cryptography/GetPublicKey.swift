@@ -51,7 +51,7 @@ extension KMSService {
         let key = try await authorizedKey(
             request.keyID, caller: caller, operation: .getPublicKey, allowAlias: true, facts: RequestFacts(grantTokens: request.grantTokens)
         )
-        guard KeySpecRules.family(key.keySpec) == "asymmetric" else {
+        guard KeySpecRules.family(key.keySpec) == .asymmetric else {
             throw KMSError.unsupported("\(key.arn) key spec is \(key.keySpec.rawValue) which is not valid for GetPublicKey.")
         }
         try KeyStateRules.check(.getPublicKey, key)

@@ -26,13 +26,13 @@ extension KMSService {
     }
 
     /// The CURRENT material of a key and its ID.
-    func currentMaterial(_ key: KeyRecord) async throws(KMSError) -> (id: String, material: KeyMaterial) {
+    func currentMaterial(_ key: KeyRecord) async throws(KMSError) -> (id: KeyMaterialID, material: KeyMaterial) {
         guard let info = key.currentMaterial else { throw KeyStateRules.pendingImport(key.arn) }
         return (info.id, try await material(key, id: info.id))
     }
 
     /// One material of a key, unsealed.
-    func material(_ key: KeyRecord, id: String) async throws(KMSError) -> KeyMaterial {
+    func material(_ key: KeyRecord, id: KeyMaterialID) async throws(KMSError) -> KeyMaterial {
         let slot = MaterialSlot(keyARN: key.arn, materialID: id)
         if let cached = materials[slot] { return cached }
         guard let sealed = try await store.sealedMaterial(keyID: key.id, materialID: id, in: key.scope) else {
@@ -57,9 +57,9 @@ extension KMSService {
         "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access."
 
     /// Facts for the operations that take an encryption context: the context, the algorithm, the grant tokens.
-    static func cryptoFacts(context: [String: String]?, algorithm: String?, grantTokens: [String]?) -> RequestFacts {
+    static func cryptoFacts(context: [String: String]?, algorithm: EncryptionAlgorithm, grantTokens: [String]?) -> RequestFacts {
         var facts = RequestFacts(encryptionContext: context, grantTokens: grantTokens)
-        facts.set("kms:EncryptionAlgorithm", algorithm)
+        facts.set("kms:EncryptionAlgorithm", algorithm.rawValue)
         return facts
     }
 
@@ -104,7 +104,7 @@ extension KMSService {
     /// Encrypts with a symmetric or RSA key (the Encrypt and ReEncrypt destination path).
     func encryptPayload(
         _ plaintext: [UInt8], key: KeyRecord, algorithm: EncryptionAlgorithm, context: [String: String]?
-    ) async throws(KMSError) -> (blob: [UInt8], materialID: String?) {
+    ) async throws(KMSError) -> (blob: [UInt8], materialID: KeyMaterialID?) {
         if algorithm == .symmetricDefault {
             let (materialID, material) = try await currentMaterial(key)
             let blob = try CiphertextBlob.seal(
@@ -132,7 +132,7 @@ extension KMSService {
     func decryptPayload(
         _ ciphertext: [UInt8], keyText: String?, algorithm requested: EncryptionAlgorithm?, context: [String: String]?,
         caller: Caller, operation: OperationName, dryRun: Bool?, ignoreCiphertext: Bool, action: String, facts: RequestFacts
-    ) async throws(KMSError) -> (plaintext: [UInt8], key: KeyRecord, algorithm: EncryptionAlgorithm, materialID: String?) {
+    ) async throws(KMSError) -> (plaintext: [UInt8], key: KeyRecord, algorithm: EncryptionAlgorithm, materialID: KeyMaterialID?) {
         let algorithm = requested ?? .symmetricDefault
         if algorithm == .symmetricDefault {
             guard let blob = CiphertextBlob(bytes: ciphertext) else {

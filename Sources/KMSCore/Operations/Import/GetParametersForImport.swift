@@ -1,18 +1,26 @@
 import Foundation
 import SigV4
 
-public struct GetParametersForImportRequest: Decodable, Sendable {
+/// `Encodable` too, for clients (`coffer byok import`).
+public struct GetParametersForImportRequest: Codable, Sendable {
     var keyID: String
     var wrappingAlgorithm: WrappingAlgorithm
     var wrappingKeySpec: WrappingKeySpec
     enum CodingKeys: String, CodingKey { case keyID = "KeyId", wrappingAlgorithm = "WrappingAlgorithm", wrappingKeySpec = "WrappingKeySpec" }
+
+    public init(keyID: String, wrappingAlgorithm: WrappingAlgorithm, wrappingKeySpec: WrappingKeySpec) {
+        self.keyID = keyID
+        self.wrappingAlgorithm = wrappingAlgorithm
+        self.wrappingKeySpec = wrappingKeySpec
+    }
 }
 
-public struct GetParametersForImportResponse: Encodable, Sendable {
-    var keyID: String
-    var importToken: Data
-    var publicKey: Data
-    var parametersValidTo: Date
+/// `Decodable` too, for clients (`coffer byok import`).
+public struct GetParametersForImportResponse: Codable, Sendable {
+    public internal(set) var keyID: String
+    public internal(set) var importToken: Data
+    public internal(set) var publicKey: Data
+    public internal(set) var parametersValidTo: Date
     enum CodingKeys: String, CodingKey {
         case keyID = "KeyId", importToken = "ImportToken", publicKey = "PublicKey", parametersValidTo = "ParametersValidTo"
     }

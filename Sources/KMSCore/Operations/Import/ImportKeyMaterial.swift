@@ -1,10 +1,8 @@
 import Foundation
 
-public enum ImportType: String, Sendable, Codable {
-    case newKeyMaterial = "NEW_KEY_MATERIAL", existingKeyMaterial = "EXISTING_KEY_MATERIAL"
-}
-
-public struct ImportKeyMaterialRequest: Decodable, Sendable {
+/// `Encodable` too, for clients (`coffer byok import`): members in the order of the CodingKeys, `ValidTo` in epoch
+/// seconds with an encoder set to `.secondsSince1970`.
+public struct ImportKeyMaterialRequest: Codable, Sendable {
     var keyID: String
     var importToken: Data
     var encryptedKeyMaterial: Data
@@ -12,17 +10,32 @@ public struct ImportKeyMaterialRequest: Decodable, Sendable {
     var expirationModel: ExpirationModel?
     var importType: ImportType?
     var keyMaterialDescription: String?
-    var keyMaterialID: String?
+    var keyMaterialID: KeyMaterialID?
     enum CodingKeys: String, CodingKey {
-        case keyID = "KeyId", importToken = "ImportToken", encryptedKeyMaterial = "EncryptedKeyMaterial", validTo = "ValidTo"
-        case expirationModel = "ExpirationModel", importType = "ImportType", keyMaterialDescription = "KeyMaterialDescription"
-        case keyMaterialID = "KeyMaterialId"
+        case keyID = "KeyId", importToken = "ImportToken", encryptedKeyMaterial = "EncryptedKeyMaterial"
+        case expirationModel = "ExpirationModel", validTo = "ValidTo", importType = "ImportType"
+        case keyMaterialDescription = "KeyMaterialDescription", keyMaterialID = "KeyMaterialId"
+    }
+
+    public init(
+        keyID: String, importToken: Data, encryptedKeyMaterial: Data, validTo: Date? = nil, expirationModel: ExpirationModel? = nil,
+        importType: ImportType? = nil, keyMaterialDescription: String? = nil, keyMaterialID: KeyMaterialID? = nil
+    ) {
+        self.keyID = keyID
+        self.importToken = importToken
+        self.encryptedKeyMaterial = encryptedKeyMaterial
+        self.validTo = validTo
+        self.expirationModel = expirationModel
+        self.importType = importType
+        self.keyMaterialDescription = keyMaterialDescription
+        self.keyMaterialID = keyMaterialID
     }
 }
 
-public struct ImportKeyMaterialResponse: Encodable, Sendable {
-    var keyID: String
-    var keyMaterialID: String?
+/// `Decodable` too, for clients (`coffer byok import` prints it).
+public struct ImportKeyMaterialResponse: Codable, Sendable {
+    public internal(set) var keyID: String
+    public internal(set) var keyMaterialID: KeyMaterialID?
     enum CodingKeys: String, CodingKey { case keyID = "KeyId", keyMaterialID = "KeyMaterialId" }
 }
 
@@ -126,7 +139,7 @@ extension KMSService {
 
     /// Asymmetric and HMAC keys hold one material forever: the first import sets it, later ones must bring the same.
     static func applySingleMaterialImport(
-        _ record: inout KeyRecord, materialID: String, now: Date, model: ExpirationModel, validTo: Date?
+        _ record: inout KeyRecord, materialID: KeyMaterialID, now: Date, model: ExpirationModel, validTo: Date?
     ) throws(KMSError) {
         if let existing = record.materials.first {
             guard existing.id == materialID else {
@@ -142,7 +155,7 @@ extension KMSService {
 
     /// Symmetric keys: reimport of an associated material, the first material, or one staged material (spec §4.2, §6).
     static func applySymmetricImport(
-        _ record: inout KeyRecord, materialID: String, request: ImportKeyMaterialRequest, now: Date, model: ExpirationModel,
+        _ record: inout KeyRecord, materialID: KeyMaterialID, request: ImportKeyMaterialRequest, now: Date, model: ExpirationModel,
         stagedState: MaterialInfo.State = .pendingRotation
     ) throws(KMSError) {
         let importType = request.importType ?? (record.materials.isEmpty ? .newKeyMaterial : .existingKeyMaterial)

@@ -2,13 +2,13 @@ import Foundation
 
 public struct DeleteImportedKeyMaterialRequest: Decodable, Sendable {
     var keyID: String
-    var keyMaterialID: String?
+    var keyMaterialID: KeyMaterialID?
     enum CodingKeys: String, CodingKey { case keyID = "KeyId", keyMaterialID = "KeyMaterialId" }
 }
 
 public struct DeleteImportedKeyMaterialResponse: Encodable, Sendable {
     var keyID: String
-    var keyMaterialID: String?
+    var keyMaterialID: KeyMaterialID?
     enum CodingKeys: String, CodingKey { case keyID = "KeyId", keyMaterialID = "KeyMaterialId" }
 }
 
@@ -29,7 +29,7 @@ public struct ListKeyRotationsRequest: Decodable, Sendable {
 public struct ListKeyRotationsResponse: Encodable, Sendable {
     struct Entry: Encodable, Sendable {
         var keyID: String
-        var keyMaterialID: String
+        var keyMaterialID: KeyMaterialID
         var keyMaterialDescription: String?
         var importState: MaterialInfo.ImportState?
         var keyMaterialState: MaterialInfo.State
@@ -66,7 +66,7 @@ extension KMSService {
         // deletion of a staged material removes it everywhere (import spec §7).
         let isReplica = key.isReplica
         let updated = try await updateKey(key, for: .deleteImportedKeyMaterial) { (record: inout KeyRecord, changes: inout MaterialChanges) throws(KMSError) in
-            let target: String
+            let target: KeyMaterialID
             if let requested {
                 guard record.materials.contains(where: { $0.id == requested }) else {
                     throw KMSError.notFound("Key material \(requested) is not associated with \(record.arn).")

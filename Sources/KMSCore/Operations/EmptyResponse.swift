@@ -1,0 +1,6 @@
+import Foundation
+
+/// The response of operations that return nothing: `{}`.
+public struct EmptyResponse: Encodable, Sendable {
+    public init() {}
+}

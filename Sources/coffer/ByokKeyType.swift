@@ -1,0 +1,8 @@
+import ArgumentParser
+import Foundation
+import KMSCore
+
+enum ByokKeyType: String, CaseIterable, ExpressibleByArgument {
+    case symmetric, hmac
+    case privateKey = "private-key"
+}
