@@ -252,7 +252,7 @@ public struct KMSProtocolHandler: Sendable {
         guard let handler = router.handlers[operation] else {
             throw KMSError.unsupported("Coffer does not implement the \(operation.rawValue) operation yet. See docs/operations.md.")
         }
-        return Array(try await handler(service, json, caller))
+        return try await handler(service, json, caller)
     }
 
     /// `/`, with or without a query string.

@@ -4,18 +4,9 @@ import KMSCore
 /// Maps each implemented operation to its handler: decode the typed request, run it, encode the response.
 struct OperationRouter: Sendable {
     /// The request arrives parsed (the model validator's `JSONValue`): each body is parsed once.
-    typealias Handler = @Sendable (KMSService, JSONValue, Caller) async throws(KMSError) -> Data
+    typealias Handler = @Sendable (KMSService, JSONValue, Caller) async throws(KMSError) -> [UInt8]
 
     let handlers: [OperationName: Handler]
-
-    /// Shared, configured once: epoch-second dates and base64 blobs, as AWS JSON 1.1 wants (thread-safe once
-    /// configured). Requests are decoded by `JSONValueDecoder` from the already-parsed body.
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
-    }()
 
     static func decode<T: Decodable>(_ type: T.Type, from body: JSONValue) throws(KMSError) -> T {
         do {
@@ -25,9 +16,11 @@ struct OperationRouter: Sendable {
         }
     }
 
-    static func encode<T: Encodable>(_ value: T) throws(KMSError) -> Data {
+    /// Responses are written by `JSONValueEncoder` (blobs base64, timestamps epoch seconds), without Foundation's
+    /// generic encoder.
+    static func encode<T: Encodable>(_ value: T) throws(KMSError) -> [UInt8] {
         do {
-            return try encoder.encode(value)
+            return try JSONValueEncoder().encode(value)
         } catch {
             throw KMSError.internalFailure(error)
         }
@@ -37,7 +30,7 @@ struct OperationRouter: Sendable {
     static func route<Request: Decodable & Sendable, Response: Encodable & Sendable>(
         _ method: @escaping @Sendable (KMSService) -> (Request, Caller) async throws(KMSError) -> Response
     ) -> Handler {
-        { (service: KMSService, body: JSONValue, caller: Caller) async throws(KMSError) -> Data in
+        { (service: KMSService, body: JSONValue, caller: Caller) async throws(KMSError) -> [UInt8] in
             let request = try decode(Request.self, from: body)
             let response = try await method(service)(request, caller)
             return try encode(response)
