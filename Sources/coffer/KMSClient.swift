@@ -1,4 +1,5 @@
 import Foundation
+import KMSCore
 import SigV4
 
 #if canImport(FoundationNetworking)
@@ -29,19 +30,9 @@ struct KMSClient: Sendable {
     }
 
     /// AWS JSON 1.1 bodies as the server reads and writes them: base64 blobs, epoch-second timestamps. Requests and
-    /// answers are the server's own types (KMSCore), so client and server cannot drift apart. Configured once;
-    /// thread-safe once configured.
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        return encoder
-    }()
-
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        return decoder
-    }()
+    /// answers are the server's own types (KMSCore), so client and server cannot drift apart.
+    static var encoder: JSONEncoder { EpochSecondsJSON.encoder }
+    static var decoder: JSONDecoder { EpochSecondsJSON.decoder }
 
     /// Calls `TrentService.<operation>` and decodes the answer.
     /// - Throws: `AWSServiceError` for an error answer, `BYOKError` for transport or decoding failures.

@@ -21,19 +21,10 @@ public enum AsymmetricKeyType: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The key pair of a GenerateDataKeyPair `KeyPairSpec`; nil for SM2.
+    /// The key pair of a GenerateDataKeyPair `KeyPairSpec` (whose values are KeySpec's names); nil for SM2.
     public init?(_ spec: DataKeyPairSpec) {
-        switch spec {
-        case .rsa2048: self = .rsa(bits: 2048)
-        case .rsa3072: self = .rsa(bits: 3072)
-        case .rsa4096: self = .rsa(bits: 4096)
-        case .eccNistP256: self = .ec(.nistP256)
-        case .eccNistP384: self = .ec(.nistP384)
-        case .eccNistP521: self = .ec(.nistP521)
-        case .eccSecgP256k1: self = .ec(.secgP256k1)
-        case .eccNistEdwards25519: self = .ed25519
-        case .sm2: return nil
-        }
+        guard let keySpec = KeySpec(rawValue: spec.rawValue) else { return nil }
+        self.init(keySpec)
     }
 
     public var description: String {

@@ -18,18 +18,8 @@ struct ImportToken: Codable, Sendable, Equatable {
 
     static let purpose = Array("coffer/import-token/v1".utf8)
 
-    /// Configured once; JSONEncoder and JSONDecoder are thread-safe once configured.
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        return encoder
-    }()
-
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        return decoder
-    }()
+    static var encoder: JSONEncoder { EpochSecondsJSON.encoder }
+    static var decoder: JSONDecoder { EpochSecondsJSON.decoder }
 
     func seal(with sealer: MaterialSealer) throws(KMSError) -> [UInt8] {
         guard let body = try? Self.encoder.encode(self) else { throw KMSError.internalFailure("import token body could not be encoded") }
