@@ -284,3 +284,38 @@ import Testing
         #expect(!KMSProtocolHandler.isAWSJSON(type))
     }
 }
+
+@Suite struct NumberRangeTests {
+    let model = ServiceModel.bundled
+
+    func error(_ body: String) throws -> KMSError? {
+        do {
+            try model.validate(try JSONParser.parse(Array(body.utf8)), operation: "ImportKeyMaterial")
+            return nil
+        } catch let error as KMSError {
+            return error
+        }
+    }
+
+    static let prefix = #"{"KeyId":"k","ImportToken":"AAAA","EncryptedKeyMaterial":"AAAA","ValidTo":"#
+
+    @Test(arguments: ["1e400", "-1e400", "1e300", "3.2e16", "-3.2e16"])
+    func timestampsBeyondAWSRangeAreSerializationErrors(_ number: String) throws {
+        let failure = try #require(try error(Self.prefix + number + "}"))
+        #expect(failure.code == .serialization)
+        #expect(failure.message == "Value at 'validTo' is not a valid timestamp: epoch seconds out of range.")
+    }
+
+    @Test(arguments: ["1733345678", "1733345678.5", "0", "-1", "31556889864403199"])
+    func timestampsInRangeValidate(_ number: String) throws {
+        #expect(try error(Self.prefix + number + "}") == nil)
+    }
+
+    @Test func wholeEpochSecondsNeverTraps() {
+        #expect(Date(timeIntervalSince1970: .infinity).wholeEpochSeconds == nil)
+        #expect(Date(timeIntervalSince1970: -.infinity).wholeEpochSeconds == nil)
+        #expect(Date(timeIntervalSince1970: 1e300).wholeEpochSeconds == nil)
+        #expect(Date(timeIntervalSince1970: 1_733_345_678.9).wholeEpochSeconds == 1_733_345_678)
+        #expect(Date(timeIntervalSince1970: -0.5).wholeEpochSeconds == -1)
+    }
+}

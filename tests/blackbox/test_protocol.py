@@ -358,3 +358,20 @@ def test_server_logs_one_line_per_request(server, raw):
     while lines() < before + 6 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert lines() >= before + 6, f"expected >= {before + 6} log lines, have {lines()}"
+
+
+# --------------------------------------------------------------------------- numbers out of range
+
+@pytest.mark.parametrize("valid_to", ["1e400", "-1e400", "1e300", "4e16", "-4e16"])
+def test_timestamp_out_of_range_is_a_serialization_error(raw, kms, valid_to):
+    """Found by `scripts/fuzz --requests 100000 --seed 7` (case 11780): a ValidTo that parses to infinity (or beyond
+    any date AWS represents, Java's Instant) crashed the server converting it to whole seconds for the kms:ValidTo
+    condition key. It is refused at the edge, like any value the member's type cannot hold, and the server lives on."""
+    key_id = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    body = ('{"KeyId":"%s","ImportToken":"AAAA","EncryptedKeyMaterial":"AAAA","ExpirationModel":"KEY_MATERIAL_EXPIRES",'
+            '"ValidTo":%s}' % (key_id, valid_to))
+    resp = raw.call("ImportKeyMaterial", body)
+    assert resp.status == 400, resp.describe()
+    assert resp.error_type == "SerializationException", resp.describe()
+    assert "validTo" in (resp.message or ""), resp.describe()
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingImport"

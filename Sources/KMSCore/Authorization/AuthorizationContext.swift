@@ -49,7 +49,7 @@ public struct AuthorizationContext: Sendable {
         case .sourceIP: return sourceIP.map { .single($0) }
         case .secureTransport: return .single(secureTransport ? "true" : "false")
         case .currentTime: return .single(ConditionDates.format(currentTime))
-        case .epochTime: return .single(String(Int(currentTime.timeIntervalSince1970)))
+        case .epochTime: return currentTime.wholeEpochSeconds.map { .single(String($0)) }
         case .requestedRegion: return region.map { .single($0) }
         case .resourceAccount: return self.key.map { .single($0.accountID) }
         case .keySpec(let name): return values[name] ?? self.key.map { .single($0.keySpec) }

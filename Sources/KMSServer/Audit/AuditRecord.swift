@@ -148,7 +148,7 @@ struct AuditRecord {
 /// `2026-12-04T17:44:37Z` without a DateFormatter (one per audit event).
 public enum AuditTime {
     public static func format(_ date: Date) -> String {
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let seconds = date.wholeEpochSeconds ?? 0
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         // Howard Hinnant's civil_from_days.

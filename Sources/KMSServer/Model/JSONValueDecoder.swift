@@ -20,7 +20,8 @@ private struct JSONValueDecoding: Decoder {
         let converted: Any?
         switch value {
         case .string(let text) where type == Data.self: converted = Data(base64Encoded: text)
-        case .number(let seconds, _) where type == Date.self: converted = Date(timeIntervalSince1970: seconds)
+        case .number(let seconds, _) where type == Date.self:
+            converted = Date.awsEpochSecondsRange.contains(seconds) ? Date(timeIntervalSince1970: seconds) : nil
         default:
             if type == Data.self || type == Date.self { throw mismatch(type, path) }
             return try T(from: JSONValueDecoding(value: value, codingPath: path))

@@ -179,11 +179,13 @@ struct ServiceModel: Sendable {
                 errors.append("Value '\(Int(number))' at '\(path)' failed to satisfy constraint: Member must have value less than or equal to \(max)")
             }
         case .double, .float:
-            guard case .number = value else { throw typeError(path, expected: "number", found: value) }
+            guard case .number(let number, _) = value else { throw typeError(path, expected: "number", found: value) }
+            guard number.isFinite else { throw KMSError(.serialization, "Value at '\(path)' is not a finite number.") }
         case .timestamp:
-            switch value {
-            case .number: break
-            default: throw typeError(path, expected: "timestamp (epoch seconds)", found: value)
+            guard case .number(let seconds, _) = value else { throw typeError(path, expected: "timestamp (epoch seconds)", found: value) }
+            // Beyond AWS's timestamp range (and never infinite): a date no conversion can overflow on.
+            guard Date.awsEpochSecondsRange.contains(seconds) else {
+                throw KMSError(.serialization, "Value at '\(path)' is not a valid timestamp: epoch seconds out of range.")
             }
         case .list:
             guard case .array(let items) = value else { throw typeError(path, expected: "array", found: value) }

@@ -48,7 +48,7 @@ extension KMSService {
         // 2–4: the key, its origin, its state.
         var facts = RequestFacts()
         facts.set("kms:ExpirationModel", request.expirationModel?.rawValue)
-        facts.set("kms:ValidTo", request.validTo.map { Int($0.timeIntervalSince1970) })
+        facts.set("kms:ValidTo", request.validTo.flatMap(\.wholeEpochSeconds).map { Int($0) })
         let key = try await authorizedKey(request.keyID, caller: caller, operation: .importKeyMaterial, allowAlias: false, facts: facts)
         try Self.requireExternal(key)
         try KeyStateRules.check(.importKeyMaterial, key)
