@@ -37,9 +37,9 @@ public struct KeyMaterial: Sendable, CustomStringConvertible, CustomDebugStringC
         var message = Array("coffer/key-material-id/v1".utf8)
         message.append(0)
         message.append(contentsOf: keyID.rawValue.utf8)
-        let mac = HMAC<SHA256>.authenticationCode(for: message, using: storage)
-        // An HMAC-SHA256 is always 32 bytes.
-        return KeyMaterialID(bytes: Array(mac))!
+        var mac = HMACSHA256(key: storage)
+        mac.update(message)
+        return KeyMaterialID(digest: mac.finalize())
     }
 
     /// Generates fresh material for a key spec.

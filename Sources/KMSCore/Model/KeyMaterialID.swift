@@ -1,3 +1,4 @@
+import Crypto
 import SigV4
 
 /// The ID of one key material of a key: 32 bytes (`KeyMaterial.materialID(for:)`, an HMAC-SHA-256), written as 64
@@ -20,6 +21,16 @@ public struct KeyMaterialID: Sendable, Hashable, Comparable, Codable, CustomStri
     /// The ID in 32 raw bytes; nil for any other length.
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == Self.byteCount else { return nil }
+        self.init(exactly: bytes)
+    }
+
+    /// The ID a SHA-256-sized MAC or digest makes (always 32 bytes).
+    public init(digest: SHA256.Digest) {
+        self.init(exactly: Array(digest))
+    }
+
+    /// `bytes` has `byteCount` elements (checked by the callers).
+    private init(exactly bytes: some Collection<UInt8>) {
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         for (offset, byte) in bytes.enumerated() {
             let value = UInt64(byte)

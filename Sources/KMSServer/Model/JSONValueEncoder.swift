@@ -91,35 +91,35 @@ private struct JSONValueEncoding: Encoder {
     let codingPath: [any CodingKey]
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-    /// Blobs, timestamps and primitives by AWS JSON's conventions; every other type encodes itself. Types are told
-    /// apart by comparing metadata (`T.self == String.self`), not by trial casts, which cost far more per value.
+    /// Blobs, timestamps and primitives by AWS JSON's conventions; every other type encodes itself. The metadata
+    /// comparison (`T.self == String.self`) comes first and is cheap; the conditional cast after it runs only for the
+    /// matching type, so no value pays for a chain of trial casts, and nothing can trap.
     static func encode<T: Encodable>(_ value: T, into node: EncodingNode, path: [any CodingKey]) throws {
-        if T.self == String.self {
-            node.content = .value(.string(value as! String))
-        } else if T.self == Data.self {
-            node.content = .value(.string((value as! Data).base64EncodedString()))
-        } else if T.self == Date.self {
-            let seconds = (value as! Date).timeIntervalSince1970
+        if T.self == String.self, let text = value as? String {
+            node.content = .value(.string(text))
+        } else if T.self == Data.self, let data = value as? Data {
+            node.content = .value(.string(data.base64EncodedString()))
+        } else if T.self == Date.self, let date = value as? Date {
+            let seconds = date.timeIntervalSince1970
             node.content = .value(.number(seconds, integral: seconds.rounded() == seconds))
-        } else if T.self == Bool.self {
-            node.content = .value(.bool(value as! Bool))
-        } else if T.self == Int.self {
-            node.content = .value(.number(Double(value as! Int), integral: true))
-        } else if T.self == Double.self {
-            let number = value as! Double
+        } else if T.self == Bool.self, let flag = value as? Bool {
+            node.content = .value(.bool(flag))
+        } else if let integer = integerValue(value) {
+            node.content = .value(.number(integer, integral: true))
+        } else if T.self == Double.self || T.self == Float.self, let number = (value as? Double) ?? (value as? Float).map(Double.init) {
             node.content = .value(number.isFinite ? .number(number, integral: false) : try nonFinite(number, path))
-        } else if T.self == Int64.self {
-            node.content = .value(.number(Double(value as! Int64), integral: true))
-        } else if T.self == Int32.self {
-            node.content = .value(.number(Double(value as! Int32), integral: true))
-        } else if T.self == UInt64.self {
-            node.content = .value(.number(Double(value as! UInt64), integral: true))
-        } else if T.self == Float.self {
-            let number = value as! Float
-            node.content = .value(number.isFinite ? .number(Double(number), integral: false) : try nonFinite(number, path))
         } else {
             try value.encode(to: JSONValueEncoding(node: node, codingPath: path))
         }
+    }
+
+    /// The value of the integer types responses use, as a JSON number; nil for any other type.
+    private static func integerValue<T>(_ value: T) -> Double? {
+        if T.self == Int.self { return (value as? Int).map(Double.init) }
+        if T.self == Int64.self { return (value as? Int64).map(Double.init) }
+        if T.self == Int32.self { return (value as? Int32).map(Double.init) }
+        if T.self == UInt64.self { return (value as? UInt64).map(Double.init) }
+        return nil
     }
 
     static func nonFinite(_ value: Any, _ path: [any CodingKey]) throws -> JSONValue {
